@@ -1,0 +1,53 @@
+# wanconv — two commands do all set-up: `make demo` and `make test`.
+# MLX-specific variables and targets live in mk/mlx.mk; converter benchmarks in mk/convert.mk.
+
+GO       ?= go
+BIN      := bin
+DEMO_OUT := out/demo-mlx
+TINY     := golden/wan2.2-tiny
+TINY_REF := golden/wan2.2-tiny.reference
+FUZZTIME ?= 10s
+
+-include mk/*.mk
+
+.PHONY: all setup build build-mlx demo test test-go test-mlx fuzz vet bench bench-inspect bench-verify clean
+
+all: build
+
+setup: mlx-setup
+	$(GO) mod download
+
+build:
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/wanconv ./cmd/inspect
+
+build-mlx: setup
+	$(MLX_ENV) $(GO) build -tags $(MLX_TAGS) -o $(BIN)/ ./cmd/wanconv ./cmd/inspect
+
+# The main job on the shipped tiny checkpoint: convert, then verify on MLX against the
+# upstream reference tensors and the recorded golden statistics.
+demo: build-mlx
+	$(BIN)/wanconv --force $(TINY) $(DEMO_OUT)
+	$(BIN)/inspect $(DEMO_OUT)
+	$(BIN)/inspect --verify $(DEMO_OUT) --golden golden/tiny.golden.json --reference $(TINY_REF)/reference.safetensors
+
+vet:
+	CGO_ENABLED=0 $(GO) vet ./...
+	$(MLX_ENV) $(GO) vet -tags $(MLX_TAGS) ./...
+
+test: setup vet test-go test-mlx fuzz
+
+test-go:
+	CGO_ENABLED=0 $(GO) test -count=1 ./...
+
+test-mlx:
+	$(MLX_ENV) $(GO) test -count=1 -timeout 30m -tags $(MLX_TAGS) ./...
+
+# Short fuzzing budget for every parser (no crashes allowed).
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParseHeader -fuzztime=$(FUZZTIME) ./convert/safetensors/
+	$(GO) test -run='^$$' -fuzz=FuzzUnpickle -fuzztime=$(FUZZTIME) ./convert/pth/
+
+bench: bench-inspect bench-convert bench-verify
+
+clean:
+	rm -rf $(BIN) out tmp

@@ -1,0 +1,248 @@
+package convert
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/wanconv/wanconv/convert/tensor"
+)
+
+// This file is the only place where tensor bytes are changed. A planned
+// tensor gets one fused transform: an optional layout change (conv weights to
+// channels-last) followed by an optional dtype cast. Gamma squeezing changes
+// only the recorded shape, never the bytes, so it has no code here.
+//
+// Both steps work on a byte slab of one output channel at a time: for a conv
+// weight (O, I, k...) the I×k elements of output channel o are contiguous in
+// the source and in the result, so a tensor can be streamed in chunks that
+// hold whole slabs, without ever materialising it.
+
+// layoutOp is the layout part of a transform.
+type layoutOp int
+
+const (
+	layoutKeep         layoutOp = iota // bytes in source order (identity, gamma squeeze)
+	layoutChannelsLast                 // move axis 1 to the end
+)
+
+// castFunc converts len(src)/inSize elements from src into dst and returns
+// how many finite inputs became ±Inf.
+type castFunc func(dst, src []byte) (overflow int64)
+
+// tensorTransform is the fused byte-level work for one tensor.
+type tensorTransform struct {
+	in, out tensor.DType
+	layout  layoutOp
+	inner   int64 // axis-1 length (channels-last only)
+	spatial int64 // product of axes 2.. (channels-last only)
+	cast    castFunc
+}
+
+func newTensorTransform(src tensor.Info, layout layoutOp, out tensor.DType) (*tensorTransform, error) {
+	t := &tensorTransform{in: src.DType, out: out, layout: layout}
+	if layout == layoutChannelsLast {
+		if len(src.Shape) < 2 {
+			return nil, fmt.Errorf("tensor %s: channels-last needs rank >= 2, shape %s", src.Name, tensor.ShapeString(src.Shape))
+		}
+		t.inner = src.Shape[1]
+		t.spatial = tensor.NumElements(src.Shape[2:])
+		if t.spatial == 1 || t.inner == 1 {
+			t.layout = layoutKeep // moving a length-1 axis (or onto one) keeps byte order
+		}
+	}
+	if src.DType != out {
+		c, err := castFor(src.DType, out)
+		if err != nil {
+			return nil, fmt.Errorf("tensor %s: %w", src.Name, err)
+		}
+		t.cast = c
+	}
+	return t, nil
+}
+
+// passThrough reports whether the output bytes equal the source bytes.
+func (t *tensorTransform) passThrough() bool { return t.layout == layoutKeep && t.cast == nil }
+
+// unit is the number of source bytes that must be processed together.
+func (t *tensorTransform) unit() int64 {
+	if t.layout == layoutChannelsLast {
+		return t.inner * t.spatial * int64(t.in.Size())
+	}
+	return int64(t.in.Size())
+}
+
+// outLen is the output byte count for n source bytes.
+func (t *tensorTransform) outLen(n int64) int64 { return n / int64(t.in.Size()) * int64(t.out.Size()) }
+
+// apply transforms src (whole units) into dst (len outLen(len(src))).
+// scratch must hold len(src) bytes when both a permutation and a cast are
+// needed; it may be nil otherwise.
+func (t *tensorTransform) apply(dst, src, scratch []byte) int64 {
+	if t.layout == layoutChannelsLast {
+		target := dst
+		if t.cast != nil {
+			target = scratch[:len(src)]
+		}
+		slab := int(t.unit())
+		for off := 0; off < len(src); off += slab {
+			permuteSlab(target[off:off+slab], src[off:off+slab], int(t.inner), int(t.spatial), t.in.Size())
+		}
+		if t.cast == nil {
+			return 0
+		}
+		src = target
+	}
+	if t.cast == nil {
+		copy(dst, src)
+		return 0
+	}
+	return t.cast(dst, src)
+}
+
+// permuteSlab turns one (inner, spatial) slab into (spatial, inner).
+func permuteSlab(dst, src []byte, inner, spatial, el int) {
+	switch el {
+	case 2:
+		for i := 0; i < inner; i++ {
+			row := src[i*spatial*2 : (i+1)*spatial*2]
+			for s := 0; s < spatial; s++ {
+				binary.LittleEndian.PutUint16(dst[(s*inner+i)*2:], binary.LittleEndian.Uint16(row[s*2:]))
+			}
+		}
+	case 4:
+		for i := 0; i < inner; i++ {
+			row := src[i*spatial*4 : (i+1)*spatial*4]
+			for s := 0; s < spatial; s++ {
+				binary.LittleEndian.PutUint32(dst[(s*inner+i)*4:], binary.LittleEndian.Uint32(row[s*4:]))
+			}
+		}
+	case 8:
+		for i := 0; i < inner; i++ {
+			row := src[i*spatial*8 : (i+1)*spatial*8]
+			for s := 0; s < spatial; s++ {
+				binary.LittleEndian.PutUint64(dst[(s*inner+i)*8:], binary.LittleEndian.Uint64(row[s*8:]))
+			}
+		}
+	default:
+		for i := 0; i < inner; i++ {
+			for s := 0; s < spatial; s++ {
+				copy(dst[(s*inner+i)*el:(s*inner+i+1)*el], src[(i*spatial+s)*el:(i*spatial+s+1)*el])
+			}
+		}
+	}
+}
+
+// castFor returns the element cast from in to out. Only float types cast.
+func castFor(in, out tensor.DType) (castFunc, error) {
+	if !in.IsFloat() || !out.IsFloat() {
+		return nil, fmt.Errorf("cannot cast %s to %s (only float tensors are cast)", in.Name(), out.Name())
+	}
+	switch {
+	case in == tensor.F32 && out == tensor.BF16:
+		return castF32ToBF16, nil
+	case in == tensor.BF16 && out == tensor.F32:
+		return castBF16ToF32, nil
+	}
+	return genericCast(in, out), nil
+}
+
+func castF32ToBF16(dst, src []byte) int64 {
+	var overflow int64
+	n := len(src) / 4
+	dst = dst[:2*n]
+	for i := 0; i < n; i++ {
+		b := binary.LittleEndian.Uint32(src[4*i:])
+		h := f32ToBF16(b)
+		if isInfBF16(h) && !isInfBits32(b) {
+			overflow++
+		}
+		binary.LittleEndian.PutUint16(dst[2*i:], h)
+	}
+	return overflow
+}
+
+func castBF16ToF32(dst, src []byte) int64 {
+	n := len(src) / 2
+	dst = dst[:4*n]
+	for i := 0; i < n; i++ {
+		binary.LittleEndian.PutUint32(dst[4*i:], bf16ToF32(binary.LittleEndian.Uint16(src[2*i:])))
+	}
+	return 0
+}
+
+// genericCast decodes each element to float32 bits (float64 sources: exact
+// rounding, see f64ToF32Odd) and encodes it in the target type. Overflows are
+// counted as (infinite outputs) - (infinite inputs): casts map ±Inf to ±Inf.
+func genericCast(in, out tensor.DType) castFunc {
+	inSize, outSize := in.Size(), out.Size()
+	decode := decoderFor(in, out)
+	isInfIn := infTestFor(in)
+	isInfOut := infTestFor(out)
+	encode := encoderFor(out)
+	return func(dst, src []byte) int64 {
+		var infIn, infOut int64
+		n := len(src) / inSize
+		for i := 0; i < n; i++ {
+			s := src[i*inSize : (i+1)*inSize]
+			d := dst[i*outSize : (i+1)*outSize]
+			encode(d, decode(s))
+			if isInfIn(s) {
+				infIn++
+			}
+			if isInfOut(d) {
+				infOut++
+			}
+		}
+		return infOut - infIn
+	}
+}
+
+// decoderFor reads one element as float32 bits, or for float64 targets the
+// widened value is rebuilt by the encoder from the same bits (exact).
+func decoderFor(in, out tensor.DType) func([]byte) uint64 {
+	switch in {
+	case tensor.F64:
+		if out == tensor.F32 {
+			return func(s []byte) uint64 {
+				return uint64(math.Float32bits(float32(math.Float64frombits(binary.LittleEndian.Uint64(s)))))
+			}
+		}
+		return func(s []byte) uint64 { return uint64(f64ToF32Odd(math.Float64frombits(binary.LittleEndian.Uint64(s)))) }
+	case tensor.F32:
+		return func(s []byte) uint64 { return uint64(binary.LittleEndian.Uint32(s)) }
+	case tensor.BF16:
+		return func(s []byte) uint64 { return uint64(bf16ToF32(binary.LittleEndian.Uint16(s))) }
+	default: // F16
+		return func(s []byte) uint64 { return uint64(f16ToF32(binary.LittleEndian.Uint16(s))) }
+	}
+}
+
+// encoderFor writes float32 bits v in the target type.
+func encoderFor(out tensor.DType) func([]byte, uint64) {
+	switch out {
+	case tensor.F64:
+		return func(d []byte, v uint64) {
+			binary.LittleEndian.PutUint64(d, math.Float64bits(float64(math.Float32frombits(uint32(v)))))
+		}
+	case tensor.F32:
+		return func(d []byte, v uint64) { binary.LittleEndian.PutUint32(d, uint32(v)) }
+	case tensor.BF16:
+		return func(d []byte, v uint64) { binary.LittleEndian.PutUint16(d, f32ToBF16(uint32(v))) }
+	default: // F16
+		return func(d []byte, v uint64) { binary.LittleEndian.PutUint16(d, f32ToF16(uint32(v))) }
+	}
+}
+
+func infTestFor(dt tensor.DType) func([]byte) bool {
+	switch dt {
+	case tensor.F64:
+		return func(s []byte) bool { return math.IsInf(math.Float64frombits(binary.LittleEndian.Uint64(s)), 0) }
+	case tensor.F32:
+		return func(s []byte) bool { return isInfBits32(binary.LittleEndian.Uint32(s)) }
+	case tensor.BF16:
+		return func(s []byte) bool { return isInfBF16(binary.LittleEndian.Uint16(s)) }
+	default:
+		return func(s []byte) bool { return isInfF16(binary.LittleEndian.Uint16(s)) }
+	}
+}

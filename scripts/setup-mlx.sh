@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# setup-mlx.sh — install the pinned MLX release into the project-local .deps/ folder.
+#
+#   .deps/mlx     the MLX C++ library and headers (wheel mlx-cpu, mlx-metal or mlx-cuda-13)
+#   .deps/mlx-py  the `mlx` Python frontend plus the same backend wheel, so that
+#                 `PYTHONPATH=.deps/mlx-py python3 -c 'import mlx.core'` works (tests use it
+#                 to cross-check files).
+#
+# Environment:
+#   MLX_VERSION   pinned release (default below; mk/mlx.mk passes its own pin)
+#   MLX_BACKEND   cpu (Linux default) | cuda (Linux, CUDA 13) | metal (macOS default)
+#   MLX_DEPS_DIR  install root (default: <repo>/.deps)
+#   PYTHON        interpreter used for pip (default: python3)
+#   MLX_NO_PY=1   skip the Python frontend
+#
+# Idempotent: a stamp file records what was installed; rerunning with the same settings is a no-op.
+set -euo pipefail
+
+MLX_VERSION="${MLX_VERSION:-0.32.4}"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+deps="${MLX_DEPS_DIR:-$repo_root/.deps}"
+python="${PYTHON:-python3}"
+
+os="$(uname -s)"
+backend="${MLX_BACKEND:-}"
+if [[ -z "$backend" ]]; then
+  if [[ "$os" == "Darwin" ]]; then backend=metal; else backend=cpu; fi
+fi
+case "$backend" in
+  cpu)   wheel=mlx-cpu ;;
+  cuda)  wheel=mlx-cuda-13 ;;
+  metal) wheel=mlx-metal ;;
+  *) echo "setup-mlx: unknown MLX_BACKEND '$backend' (want cpu, cuda or metal)" >&2; exit 2 ;;
+esac
+if [[ "$os" == "Darwin" && "$backend" != metal ]] || [[ "$os" != "Darwin" && "$backend" == metal ]]; then
+  echo "setup-mlx: backend '$backend' is not available on $os" >&2; exit 2
+fi
+
+want_py=1
+[[ "${MLX_NO_PY:-0}" == 1 ]] && want_py=0
+stamp_text="mlx=$MLX_VERSION wheel=$wheel py=$want_py python=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+stamp="$deps/.mlx-stamp"
+
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_text" && -f "$deps/mlx/mlx/include/mlx/mlx.h" ]]; then
+  echo "setup-mlx: $stamp_text already installed in $deps"
+  exit 0
+fi
+
+pip_install() { # target, packages...
+  local target="$1"; shift
+  rm -rf "$target.tmp"
+  "$python" -m pip install --quiet --disable-pip-version-check --no-deps --no-compile --root-user-action=ignore \
+    --target "$target.tmp" "$@"
+  rm -rf "$target"
+  mv "$target.tmp" "$target"
+}
+
+mkdir -p "$deps"
+rm -f "$stamp"
+echo "setup-mlx: installing $wheel==$MLX_VERSION into $deps/mlx"
+pip_install "$deps/mlx" "$wheel==$MLX_VERSION"
+
+lib="$deps/mlx/mlx/lib/libmlx.so"
+[[ "$os" == "Darwin" ]] && lib="$deps/mlx/mlx/lib/libmlx.dylib"
+if [[ ! -f "$lib" || ! -f "$deps/mlx/mlx/include/mlx/mlx.h" ]]; then
+  echo "setup-mlx: $wheel==$MLX_VERSION did not provide $lib and headers" >&2; exit 1
+fi
+
+# The wheel bundles BLAS/LAPACK/gfortran next to the library (found via its rpath);
+# make sure nothing else is missing on this machine.
+if [[ "$os" == "Linux" ]] && command -v ldd >/dev/null; then
+  missing="$(ldd "$lib" | awk '/not found/ {print $1}' || true)"
+  if [[ -n "$missing" ]]; then
+    echo "setup-mlx: libmlx needs libraries not found on this machine:" $missing >&2
+    if [[ "$backend" == cpu ]] && command -v apt-get >/dev/null; then
+      apt-get update -qq && apt-get install -y -qq libblas3 liblapack3 libgfortran5
+      missing="$(ldd "$lib" | awk '/not found/ {print $1}' || true)"
+    fi
+    if [[ -n "$missing" ]]; then
+      echo "setup-mlx: still missing:" $missing "(the cuda backend needs the CUDA 13 runtime)" >&2
+      [[ "$backend" == cpu ]] && exit 1
+    fi
+  fi
+fi
+
+if [[ "$want_py" == 1 ]]; then
+  # The frontend's extension module loads libmlx from mlx/lib next to it, which the backend
+  # wheel provides: install both into the same target.
+  echo "setup-mlx: installing mlx==$MLX_VERSION (Python frontend) into $deps/mlx-py"
+  pip_install "$deps/mlx-py" "mlx==$MLX_VERSION" "$wheel==$MLX_VERSION"
+  PYTHONPATH="$deps/mlx-py" "$python" -c 'import mlx.core as mx; mx.eval(mx.ones(2) + 1)' \
+    || { echo "setup-mlx: the Python frontend does not import" >&2; exit 1; }
+fi
+
+echo "$stamp_text" > "$stamp"
+echo "setup-mlx: done ($stamp_text)"

@@ -1,0 +1,169 @@
+package verify
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ReportSchema identifies the JSON report format (documented in REPORT.md).
+const ReportSchema = "wanconv-verify/1"
+
+// Exit codes of the verifier.
+const (
+	ExitPass     = 0
+	ExitMismatch = 1
+	ExitBadInput = 2
+)
+
+// Report is the verifier's result; `--json` prints it as is.
+type Report struct {
+	Schema     string             `json:"schema"`
+	Dir        string             `json:"dir"`
+	Golden     string             `json:"golden,omitempty"`
+	Reference  string             `json:"reference,omitempty"`
+	Passed     bool               `json:"passed"`
+	ExitCode   int                `json:"exit_code"`
+	Components []*ComponentReport `json:"components"`
+	// Problems lists every failed check, each naming component and tensor.
+	Problems []string `json:"problems"`
+	// Error is set when verification could not run (bad input, exit 2).
+	Error string `json:"error,omitempty"`
+}
+
+// ComponentReport is one component's checks.
+type ComponentReport struct {
+	Name        string                       `json:"name"`
+	Files       []string                     `json:"files"`
+	Passed      bool                         `json:"passed"`
+	TensorCount int                          `json:"tensor_count"`
+	ParamCount  int64                        `json:"param_count"`
+	DTypes      map[string]int               `json:"dtypes"`
+	Arch        json.RawMessage              `json:"arch,omitempty"`
+	Checks      []Check                      `json:"checks"`
+	Forward     *ForwardReport               `json:"forward,omitempty"`
+	Reference   map[string]*ErrorVsReference `json:"reference,omitempty"`
+	Seconds     float64                      `json:"seconds"`
+	PeakMemory  int64                        `json:"peak_memory_bytes,omitempty"`
+}
+
+// Check is one named pass/fail check with a short detail.
+type Check struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// ForwardReport is a forward pass on deterministic inputs.
+type ForwardReport struct {
+	Inputs  InputSpec        `json:"inputs"`
+	Outputs map[string]Stats `json:"outputs"`
+	// WorstDeviation is the largest statistic deviation from golden, in
+	// units of the golden std (absent without a golden file).
+	WorstDeviation *float64 `json:"worst_deviation_std,omitempty"`
+	Tolerance      float64  `json:"tolerance,omitempty"`
+}
+
+func (c *ComponentReport) check(name string, passed bool, format string, args ...any) {
+	c.Checks = append(c.Checks, Check{Name: name, Passed: passed, Detail: fmt.Sprintf(format, args...)})
+}
+
+// finish derives pass/fail and the exit code from the component checks.
+func (r *Report) finish() {
+	r.Schema = ReportSchema
+	if r.Error != "" {
+		r.Passed, r.ExitCode = false, ExitBadInput
+		return
+	}
+	r.Passed = true
+	r.Problems = r.Problems[:0:0]
+	for _, c := range r.Components {
+		c.Passed = true
+		for _, ch := range c.Checks {
+			if !ch.Passed {
+				c.Passed = false
+				r.Problems = append(r.Problems, fmt.Sprintf("%s: %s: %s", c.Name, ch.Name, ch.Detail))
+			}
+		}
+		if !c.Passed {
+			r.Passed = false
+		}
+	}
+	if r.Passed {
+		r.ExitCode = ExitPass
+	} else {
+		r.ExitCode = ExitMismatch
+	}
+}
+
+// WriteJSON prints the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// WriteText prints a human summary.
+func (r *Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "wanconv verify %s\n", r.Dir)
+	if r.Error != "" {
+		fmt.Fprintf(w, "  error: %s\n", r.Error)
+	}
+	for _, c := range r.Components {
+		fmt.Fprintf(w, "\n[%s] %s  (%d tensors, %s params, %s, %.1fs)\n", strings.ToUpper(c.Name),
+			verdict(c.Passed), c.TensorCount, groupDigits(c.ParamCount), dtypeSummary(c.DTypes), c.Seconds)
+		for _, ch := range c.Checks {
+			fmt.Fprintf(w, "  %-4s %-28s %s\n", verdict(ch.Passed), ch.Name, ch.Detail)
+		}
+		if c.Forward != nil {
+			for _, name := range sortedKeys(c.Forward.Outputs) {
+				s := c.Forward.Outputs[name]
+				fmt.Fprintf(w, "       forward %-8s shape %v min %.4f max %.4f mean %.4f std %.4f\n",
+					name, s.Shape, s.Min, s.Max, s.Mean, s.Std)
+			}
+		}
+		for _, name := range sortedKeys(c.Reference) {
+			e := c.Reference[name]
+			fmt.Fprintf(w, "       reference %-6s max|err| %.3e  max|err|/std(ref) %.3e  (tolerance %.0e)\n",
+				name, e.MaxAbsErr, e.RelErr, e.Tolerance)
+		}
+		if c.PeakMemory > 0 {
+			fmt.Fprintf(w, "       peak MLX memory %.1f MiB\n", float64(c.PeakMemory)/(1<<20))
+		}
+	}
+	fmt.Fprintf(w, "\nresult: %s (exit %d)\n", verdict(r.Passed), r.ExitCode)
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "  - %s\n", p)
+	}
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func dtypeSummary(h map[string]int) string {
+	var parts []string
+	for _, k := range sortedKeys(h) {
+		parts = append(parts, fmt.Sprintf("%s×%d", k, h[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+func groupDigits(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, ch := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(ch)
+	}
+	return b.String()
+}
