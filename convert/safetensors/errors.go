@@ -32,11 +32,11 @@ var (
 	ErrInvalidIndex     = errors.New("malformed index")
 	ErrUnsafeShardPath  = errors.New("shard path escapes the index directory")
 	ErrMissingShard     = errors.New("shard file does not exist")
-	ErrInvalidShard     = errors.New("shard file is invalid")
 	ErrTensorNotInShard = errors.New("indexed tensor is absent from its shard")
 	ErrTensorNotInIndex = errors.New("shard tensor is missing from the index weight_map")
 	ErrDuplicateTensor  = errors.New("tensor is stored more than once")
 
+	ErrWrite      = errors.New("write failed")
 	ErrIncomplete = errors.New("not every tensor was written")
 )
 

@@ -1,0 +1,229 @@
+package convert
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/mapping"
+)
+
+// Source file names of a Wan2.2 TI2V release directory.
+const (
+	srcConfig        = "config.json"
+	srcConfiguration = "configuration.json"
+	srcDiTIndex      = "diffusion_pytorch_model.safetensors.index.json"
+	srcDiTSingle     = "diffusion_pytorch_model.safetensors"
+	srcT5            = "models_t5_umt5-xxl-enc-bf16.pth"
+	srcVAE           = "Wan2.2_VAE.pth"
+	srcTokenizer     = "google/umt5-xxl"
+)
+
+// SourceFile is one input file as recorded in the manifest.
+type SourceFile struct {
+	Path  string `json:"path"` // relative to the source directory, slash-separated
+	Bytes int64  `json:"bytes"`
+}
+
+// inventory is the opened release: headers read and checked, no tensor data
+// touched yet.
+type inventory struct {
+	srcDir    string
+	ditConfig []byte
+	sources   map[mapping.Component]tensor.Source
+	paths     map[mapping.Component]string // path shown in messages
+	files     []SourceFile                 // every input file, sorted by path
+	copies    []string                     // files copied verbatim (relative paths)
+}
+
+// close releases every opened source.
+func (inv *inventory) close() {
+	for _, s := range inv.sources {
+		if s != nil {
+			_ = s.Close()
+		}
+	}
+}
+
+// takeInventory locates and opens every component of the release in dir.
+// All problems found are reported together.
+func takeInventory(dir string) (_ *inventory, err error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, inputError(fmt.Errorf("source directory: %w", err))
+	}
+	if !st.IsDir() {
+		return nil, usageErrorf("source %s is not a directory", dir)
+	}
+	inv := &inventory{srcDir: dir, sources: map[mapping.Component]tensor.Source{}, paths: map[mapping.Component]string{}}
+	defer func() {
+		if err != nil {
+			inv.close()
+		}
+	}()
+	var problems []error
+	need := func(rel string, wantDir bool) bool {
+		st, err := os.Stat(filepath.Join(dir, rel))
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Errorf("missing %s: %w", filepath.Join(dir, rel), err))
+		case st.IsDir() != wantDir:
+			problems = append(problems, fmt.Errorf("%s: expected a %s", filepath.Join(dir, rel), map[bool]string{true: "directory", false: "regular file"}[wantDir]))
+		default:
+			return true
+		}
+		return false
+	}
+	if need(srcConfig, false) {
+		inv.ditConfig, err = os.ReadFile(filepath.Join(dir, srcConfig))
+		if err != nil {
+			problems = append(problems, err)
+		} else if !json.Valid(inv.ditConfig) {
+			problems = append(problems, fmt.Errorf("%s: not valid JSON", filepath.Join(dir, srcConfig)))
+		}
+	}
+	if need(srcConfiguration, false) {
+		inv.copies = append(inv.copies, srcConfiguration)
+	}
+	inv.copies = append(inv.copies, srcConfig)
+	if need(srcTokenizer, true) {
+		files, err := listTree(dir, srcTokenizer)
+		if err != nil {
+			problems = append(problems, err)
+		}
+		inv.copies = append(inv.copies, files...)
+	}
+	ditPath := filepath.Join(dir, srcDiTIndex)
+	if _, err := os.Stat(ditPath); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(dir, srcDiTSingle)); err == nil {
+			ditPath = filepath.Join(dir, srcDiTSingle)
+		}
+	}
+	open := []struct {
+		c    mapping.Component
+		path string
+		fn   func(string) (tensor.Source, error)
+	}{
+		{mapping.ComponentDiT, ditPath, openSafetensorsSource},
+		{mapping.ComponentT5, filepath.Join(dir, srcT5), openPthSource},
+		{mapping.ComponentVAE, filepath.Join(dir, srcVAE), openPthSource},
+	}
+	for _, o := range open {
+		inv.paths[o.c] = o.path
+		if _, err := os.Stat(o.path); err != nil {
+			if o.c == mapping.ComponentDiT {
+				problems = append(problems, fmt.Errorf("missing DiT checkpoint: neither %s nor %s exists",
+					filepath.Join(dir, srcDiTIndex), filepath.Join(dir, srcDiTSingle)))
+			} else {
+				problems = append(problems, fmt.Errorf("missing %s checkpoint %s", o.c, o.path))
+			}
+			continue
+		}
+		src, err := o.fn(o.path)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s checkpoint: %w", o.c, err))
+			continue
+		}
+		inv.sources[o.c] = src
+	}
+	if len(problems) > 0 {
+		return nil, inputError(errors.Join(problems...))
+	}
+	if err := inv.recordFiles(); err != nil {
+		return nil, inputError(err)
+	}
+	return inv, nil
+}
+
+// listTree returns the regular files under dir/rel as relative paths, in
+// lexical order.
+func listTree(dir, rel string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(filepath.Join(dir, rel), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		r, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, rel), err)
+	}
+	return out, nil
+}
+
+// recordFiles lists every input file with its size, for the manifest.
+func (inv *inventory) recordFiles() error {
+	rels := append([]string(nil), inv.copies...)
+	for _, c := range mapping.Components {
+		p := inv.paths[c]
+		rel, _ := filepath.Rel(inv.srcDir, p)
+		rels = append(rels, rel)
+		if filepath.Ext(p) == ".json" {
+			shards, err := indexShards(p)
+			if err != nil {
+				return err
+			}
+			for _, s := range shards {
+				rels = append(rels, filepath.Join(filepath.Dir(rel), s))
+			}
+		}
+	}
+	sort.Strings(rels)
+	for i, r := range rels {
+		if i > 0 && rels[i-1] == r {
+			continue
+		}
+		st, err := os.Stat(filepath.Join(inv.srcDir, r))
+		if err != nil {
+			return err
+		}
+		inv.files = append(inv.files, SourceFile{Path: filepath.ToSlash(r), Bytes: st.Size()})
+	}
+	return nil
+}
+
+// indexShards returns the distinct shard names of a safetensors index.
+func indexShards(path string) ([]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var idx struct {
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range idx.WeightMap {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// inputBytes is the total size of the tensor checkpoints.
+func (inv *inventory) inputBytes() int64 {
+	var n int64
+	for _, f := range inv.files {
+		n += f.Bytes
+	}
+	return n
+}

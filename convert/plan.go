@@ -1,0 +1,201 @@
+package convert
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/wanconv/wanconv/convert/safetensors"
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/mapping"
+)
+
+// Output file names.
+const (
+	outDiTBase   = "wan_model_mlx"
+	outDiTIndex  = "wan_model_mlx.safetensors.index.json"
+	outT5        = "t5_encoder_mlx.safetensors"
+	outVAE       = "vae_mlx.safetensors"
+	outManifest  = "wanconv-manifest.json"
+	outTokenizer = srcTokenizer
+)
+
+// outputMetadata is the safetensors metadata of every output file.
+var outputMetadata = map[string]string{"format": "mlx"}
+
+// plannedTensor is one output tensor: where it comes from, what happens to
+// its bytes and where they land.
+type plannedTensor struct {
+	src    tensor.Source
+	info   tensor.Info // as stored in the source
+	target string
+	shape  []int64 // output shape
+	dtype  tensor.DType
+	xf     *tensorTransform
+	offset int64 // absolute offset of the data in the output file
+	size   int64 // output bytes
+}
+
+// plannedFile is one safetensors output file with its header already laid out.
+type plannedFile struct {
+	name      string
+	component mapping.Component
+	header    []byte
+	tensors   []plannedTensor
+	size      int64
+	params    int64
+	dtypes    []tensor.DType // distinct output dtypes, for the manifest
+}
+
+// conversionPlan is everything the writer executes; it is computed before
+// any output byte is written.
+type conversionPlan struct {
+	files     []*plannedFile
+	ditIndex  map[string]string // target name → DiT shard file
+	ditTotal  int64             // DiT tensor bytes (index metadata.total_size)
+	archs     map[mapping.Component]any
+	totalSize int64 // bytes of every tensor file, headers included
+}
+
+// planConversion plans all three components; every component's problems
+// are reported together.
+func planConversion(inv *inventory, opt *resolvedOptions) (*conversionPlan, error) {
+	cp := &conversionPlan{ditIndex: map[string]string{}, archs: map[mapping.Component]any{}}
+	var problems []error
+	tensors := map[mapping.Component][]plannedTensor{}
+	for _, c := range mapping.Components {
+		pts, arch, err := planComponent(c, inv, opt)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		tensors[c] = pts
+		cp.archs[c] = arch
+	}
+	if len(problems) > 0 {
+		return nil, inputError(errors.Join(problems...))
+	}
+	ditShards := splitShards(tensors[mapping.ComponentDiT], opt.MaxShardSize)
+	for i, shard := range ditShards {
+		name := outDiTBase + ".safetensors"
+		if len(ditShards) > 1 {
+			name = fmt.Sprintf("%s-%05d-of-%05d.safetensors", outDiTBase, i+1, len(ditShards))
+		}
+		f, err := layoutFile(name, mapping.ComponentDiT, shard)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range f.tensors {
+			cp.ditIndex[t.target] = name
+			cp.ditTotal += t.size
+		}
+		cp.files = append(cp.files, f)
+	}
+	for _, o := range []struct {
+		c    mapping.Component
+		name string
+	}{{mapping.ComponentT5, outT5}, {mapping.ComponentVAE, outVAE}} {
+		f, err := layoutFile(o.name, o.c, tensors[o.c])
+		if err != nil {
+			return nil, err
+		}
+		cp.files = append(cp.files, f)
+	}
+	for _, f := range cp.files {
+		cp.totalSize += f.size
+	}
+	return cp, nil
+}
+
+// planComponent maps one component's source tensors to output tensors.
+func planComponent(c mapping.Component, inv *inventory, opt *resolvedOptions) ([]plannedTensor, any, error) {
+	src := inv.sources[c]
+	var cfg []byte
+	if c == mapping.ComponentDiT {
+		cfg = inv.ditConfig
+	}
+	plan, err := mapping.PlanComponent(c, src.Tensors(), cfg)
+	if err != nil {
+		var pe *mapping.PlanError
+		if errors.As(err, &pe) && pe.File == "" {
+			pe.File = src.Path()
+			return nil, nil, pe
+		}
+		return nil, nil, fmt.Errorf("%s: %w", src.Path(), err)
+	}
+	out := make([]plannedTensor, 0, len(plan.Entries))
+	for _, e := range plan.Entries {
+		layout, err := layoutFor(e.Transform)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: tensor %s: %w", src.Path(), e.Source.Name, err)
+		}
+		if tensor.NumElements(e.OutShape) != e.Source.NumElements() {
+			return nil, nil, fmt.Errorf("%s: tensor %s: planned shape %s does not hold the %d elements of %s",
+				src.Path(), e.Source.Name, tensor.ShapeString(e.OutShape), e.Source.NumElements(), tensor.ShapeString(e.Source.Shape))
+		}
+		dt := opt.targetDType(c, e.Source.DType)
+		xf, err := newTensorTransform(e.Source, layout, dt)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", src.Path(), err)
+		}
+		out = append(out, plannedTensor{
+			src: src, info: e.Source, target: e.Target, shape: e.OutShape, dtype: dt, xf: xf,
+			size: tensor.NumBytes(e.OutShape, dt),
+		})
+	}
+	return out, plan.Arch, nil
+}
+
+func layoutFor(t mapping.Transform) (layoutOp, error) {
+	switch t {
+	case mapping.Identity, mapping.SqueezeGamma:
+		return layoutKeep, nil
+	case mapping.ConvToChannelsLast:
+		return layoutChannelsLast, nil
+	}
+	return 0, fmt.Errorf("unsupported transform %s", t)
+}
+
+// splitShards cuts tensors (in target order) into consecutive groups whose
+// data stays within max bytes; a tensor larger than max gets a group alone.
+func splitShards(ts []plannedTensor, max int64) [][]plannedTensor {
+	var groups [][]plannedTensor
+	var cur []plannedTensor
+	var size int64
+	for _, t := range ts {
+		if len(cur) > 0 && size+t.size > max {
+			groups = append(groups, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, t)
+		size += t.size
+	}
+	if len(cur) > 0 || len(groups) == 0 {
+		groups = append(groups, cur)
+	}
+	return groups
+}
+
+// layoutFile builds the header of one output file and assigns offsets.
+func layoutFile(name string, c mapping.Component, ts []plannedTensor) (*plannedFile, error) {
+	entries := make([]safetensors.HeaderEntry, len(ts))
+	for i, t := range ts {
+		entries[i] = safetensors.HeaderEntry{Name: t.target, DType: t.dtype, Shape: t.shape}
+	}
+	header, offsets, err := safetensors.BuildHeader(entries, outputMetadata)
+	if err != nil {
+		return nil, inputError(fmt.Errorf("laying out %s: %w", name, err))
+	}
+	f := &plannedFile{name: name, component: c, header: header, tensors: ts, size: int64(len(header))}
+	seen := map[tensor.DType]bool{}
+	for i := range f.tensors {
+		t := &f.tensors[i]
+		t.offset = int64(len(header)) + offsets[i][0]
+		f.size = int64(len(header)) + offsets[i][1]
+		f.params += t.info.NumElements()
+		if !seen[t.dtype] {
+			seen[t.dtype] = true
+			f.dtypes = append(f.dtypes, t.dtype)
+		}
+	}
+	return f, nil
+}

@@ -1,0 +1,134 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Rule classifies the PyTorch tensors whose names match Pattern (see the
+// pattern syntax in pattern.go: "#" an index, "*" any segment, "a|b" one of
+// the literals) and says how each is converted. Every tensor of a component
+// must match exactly one rule of its table.
+type Rule struct {
+	Pattern   string
+	Transform Transform
+	// Rank is the rank the source tensor has (0: not fixed by the rule). It
+	// is how a squeezed gamma's unit axes are restored when reading a
+	// converted checkpoint back.
+	Rank int
+	// What the rule covers, for RULES.md.
+	Doc string
+}
+
+// table is one component's renames and rules.
+type table struct {
+	// containers are the nn.Sequential attribute names: a container segment
+	// followed by an index segment gets a "layers" segment in between.
+	containers []string
+	rules      []Rule
+}
+
+var tables = map[Component]table{
+	ComponentDiT: ditTable,
+	ComponentT5:  t5Table,
+	ComponentVAE: vaeTable,
+}
+
+// ruleSet is a compiled table.
+type ruleSet struct {
+	component  Component
+	containers map[string]bool
+	rules      []Rule
+	patterns   []pattern
+}
+
+var compiledRules = func() map[Component]*ruleSet {
+	m := make(map[Component]*ruleSet, len(tables))
+	for c, t := range tables {
+		rs := &ruleSet{component: c, containers: map[string]bool{}, rules: t.rules}
+		for _, s := range t.containers {
+			rs.containers[s] = true
+		}
+		for _, r := range t.rules {
+			rs.patterns = append(rs.patterns, compilePattern(r.Pattern))
+		}
+		m[c] = rs
+	}
+	return m
+}()
+
+func rulesFor(c Component) (*ruleSet, error) {
+	rs, ok := compiledRules[c]
+	if !ok {
+		return nil, fmt.Errorf("unknown component %q", c)
+	}
+	return rs, nil
+}
+
+// Rules returns a copy of the rule table of c (nil for an unknown component).
+func Rules(c Component) []Rule {
+	return append([]Rule(nil), tables[c].rules...)
+}
+
+// SequentialContainers returns the nn.Sequential attribute names of c whose
+// children are renamed to "layers.N".
+func SequentialContainers(c Component) []string {
+	return append([]string(nil), tables[c].containers...)
+}
+
+// matches returns the indices of the rules matching a PyTorch name.
+func (rs *ruleSet) matches(name string) []int {
+	segs := strings.Split(name, ".")
+	var idx []int
+	for i, p := range rs.patterns {
+		if p.match(segs) {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// toMLX inserts "layers" after every container segment that is followed by
+// an index segment.
+func (rs *ruleSet) toMLX(name string) string {
+	segs := strings.Split(name, ".")
+	out := make([]string, 0, len(segs)+2)
+	for i, s := range segs {
+		out = append(out, s)
+		if rs.containers[s] && i+1 < len(segs) && isIndex(segs[i+1]) {
+			out = append(out, "layers")
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// fromMLX removes the "layers" segments toMLX inserts.
+func (rs *ruleSet) fromMLX(name string) string {
+	segs := strings.Split(name, ".")
+	out := make([]string, 0, len(segs))
+	for i, s := range segs {
+		if s == "layers" && i > 0 && rs.containers[segs[i-1]] && i+1 < len(segs) && isIndex(segs[i+1]) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ".")
+}
+
+// TargetName returns the MLX name of a PyTorch tensor name of component c.
+func TargetName(c Component, torchName string) string {
+	rs, err := rulesFor(c)
+	if err != nil {
+		return torchName
+	}
+	return rs.toMLX(torchName)
+}
+
+// SourceName returns the PyTorch name of an MLX tensor name of component c.
+func SourceName(c Component, mlxName string) string {
+	rs, err := rulesFor(c)
+	if err != nil {
+		return mlxName
+	}
+	return rs.fromMLX(mlxName)
+}

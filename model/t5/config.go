@@ -1,0 +1,246 @@
+package t5
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Fixed hyper-parameters of the upstream encoder that the weights do not
+// reveal.
+const (
+	// DefaultEps is the RMS-norm epsilon of every T5LayerNorm.
+	DefaultEps = 1e-6
+	// DefaultMaxDistance is the relative distance beyond which every
+	// distance shares the last bucket of its direction.
+	DefaultMaxDistance = 128
+)
+
+// Config describes a T5 encoder. The JSON names of the first seven fields
+// match the "t5.config" section of golden.json and the arguments of upstream
+// T5Encoder.
+type Config struct {
+	Vocab       int     `json:"vocab"`
+	Dim         int     `json:"dim"`
+	DimAttn     int     `json:"dim_attn"`
+	DimFFN      int     `json:"dim_ffn"`
+	NumHeads    int     `json:"num_heads"`
+	NumLayers   int     `json:"num_layers"`
+	NumBuckets  int     `json:"num_buckets"`
+	MaxDistance int     `json:"max_distance"`
+	Eps         float64 `json:"eps"`
+}
+
+// UMT5XXL is the configuration of the umt5-xxl encoder shipped with Wan2.2.
+func UMT5XXL() Config {
+	return Config{Vocab: 256384, Dim: 4096, DimAttn: 4096, DimFFN: 10240, NumHeads: 64,
+		NumLayers: 24, NumBuckets: 32, MaxDistance: DefaultMaxDistance, Eps: DefaultEps}
+}
+
+// HeadDim is DimAttn / NumHeads.
+func (c Config) HeadDim() int {
+	if c.NumHeads == 0 {
+		return 0
+	}
+	return c.DimAttn / c.NumHeads
+}
+
+// Validate reports every inconsistency of c at once.
+func (c Config) Validate() error {
+	var errs []error
+	positive := []struct {
+		name string
+		v    int
+	}{{"vocab", c.Vocab}, {"dim", c.Dim}, {"dim_attn", c.DimAttn}, {"dim_ffn", c.DimFFN},
+		{"num_heads", c.NumHeads}, {"num_layers", c.NumLayers}, {"num_buckets", c.NumBuckets},
+		{"max_distance", c.MaxDistance}}
+	for _, p := range positive {
+		if p.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s = %d, want > 0", p.name, p.v))
+		}
+	}
+	if c.NumHeads > 0 && c.DimAttn%c.NumHeads != 0 {
+		errs = append(errs, fmt.Errorf("dim_attn %d is not divisible by num_heads %d", c.DimAttn, c.NumHeads))
+	}
+	// Bidirectional buckets: half per direction, half of those exact.
+	if c.NumBuckets > 0 && (c.NumBuckets%2 != 0 || c.NumBuckets < 4) {
+		errs = append(errs, fmt.Errorf("num_buckets = %d, want an even number >= 4", c.NumBuckets))
+	} else if c.NumBuckets > 0 && c.MaxDistance > 0 && c.MaxDistance <= c.NumBuckets/4 {
+		errs = append(errs, fmt.Errorf("max_distance %d must exceed the exact range %d", c.MaxDistance, c.NumBuckets/4))
+	}
+	if !(c.Eps > 0) {
+		errs = append(errs, fmt.Errorf("eps = %g, want > 0", c.Eps))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("t5: invalid config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+var blockIndexPattern = regexp.MustCompile(`^blocks\.(\d+)\.`)
+
+// ConfigFromShapes infers the architecture from converted tensor names and
+// shapes: vocab and dim from token_embedding.weight, dim_attn from block 0's
+// q projection, dim_ffn from its fc1, num_buckets and num_heads from its
+// relative position table [num_buckets, num_heads], and num_layers from the
+// block indices, which must run 0..N-1 without gaps. Eps and MaxDistance take
+// the upstream defaults. Whether every tensor is present with the right shape
+// is checked by CheckShapes (New calls both).
+func ConfigFromShapes(shapes map[string][]int) (Config, error) {
+	var errs []error
+	dims := func(name string, rank int) []int {
+		s, ok := shapes[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("missing tensor %s", name))
+			return nil
+		}
+		if len(s) != rank {
+			errs = append(errs, fmt.Errorf("tensor %s has shape %v, want rank %d", name, s, rank))
+			return nil
+		}
+		return s
+	}
+	cfg := Config{MaxDistance: DefaultMaxDistance, Eps: DefaultEps}
+	if s := dims(nameTokenEmbedding, 2); s != nil {
+		cfg.Vocab, cfg.Dim = s[0], s[1]
+	}
+	b0 := namesOfBlock(0)
+	if s := dims(b0.Q, 2); s != nil {
+		cfg.DimAttn = s[0]
+	}
+	if s := dims(b0.FC1, 2); s != nil {
+		cfg.DimFFN = s[0]
+	}
+	if s := dims(b0.PosEmbedding, 2); s != nil {
+		cfg.NumBuckets, cfg.NumHeads = s[0], s[1]
+	}
+	n, err := countBlocks(shapes)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.NumLayers = n
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("t5: cannot infer the architecture: %w", errors.Join(errs...))
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// countBlocks returns N when the block indices present are exactly 0..N-1.
+func countBlocks(shapes map[string][]int) (int, error) {
+	seen := map[int]bool{}
+	for name := range shapes {
+		m := blockIndexPattern.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		k, err := strconv.Atoi(m[1])
+		if err != nil || (len(m[1]) > 1 && m[1][0] == '0') {
+			return 0, fmt.Errorf("tensor %s has a malformed block index", name)
+		}
+		seen[k] = true
+	}
+	if len(seen) == 0 {
+		return 0, errors.New("no blocks.K.* tensors")
+	}
+	var missing []string
+	for k := 0; k < len(seen); k++ {
+		if !seen[k] {
+			missing = append(missing, strconv.Itoa(k))
+		}
+	}
+	if len(missing) > 0 {
+		return 0, fmt.Errorf("block indices are not contiguous from 0 (missing %s)", strings.Join(missing, ", "))
+	}
+	return len(seen), nil
+}
+
+// TensorSpec is the name and shape of one weight tensor.
+type TensorSpec struct {
+	Name  string
+	Shape []int
+}
+
+// RequiredTensors lists every converted tensor the encoder needs, in a fixed
+// order (embedding, blocks, final norm).
+func (c Config) RequiredTensors() []TensorSpec {
+	specs := []TensorSpec{{nameTokenEmbedding, []int{c.Vocab, c.Dim}}}
+	for k := 0; k < c.NumLayers; k++ {
+		n := namesOfBlock(k)
+		specs = append(specs,
+			TensorSpec{n.Norm1, []int{c.Dim}},
+			TensorSpec{n.Q, []int{c.DimAttn, c.Dim}},
+			TensorSpec{n.K, []int{c.DimAttn, c.Dim}},
+			TensorSpec{n.V, []int{c.DimAttn, c.Dim}},
+			TensorSpec{n.O, []int{c.Dim, c.DimAttn}},
+			TensorSpec{n.Norm2, []int{c.Dim}},
+			TensorSpec{n.Gate, []int{c.DimFFN, c.Dim}},
+			TensorSpec{n.FC1, []int{c.DimFFN, c.Dim}},
+			TensorSpec{n.FC2, []int{c.Dim, c.DimFFN}},
+			TensorSpec{n.PosEmbedding, []int{c.NumBuckets, c.NumHeads}},
+		)
+	}
+	return append(specs, TensorSpec{nameFinalNorm, []int{c.Dim}})
+}
+
+// ParamCount is the number of parameters of the encoder.
+func (c Config) ParamCount() int64 {
+	var n int64
+	for _, s := range c.RequiredTensors() {
+		p := int64(1)
+		for _, d := range s.Shape {
+			p *= int64(d)
+		}
+		n += p
+	}
+	return n
+}
+
+// CheckShapes compares the tensors present (name → shape) with
+// RequiredTensors and reports, in one error, every missing tensor, every
+// tensor with a wrong shape and every unexpected tensor.
+func (c Config) CheckShapes(shapes map[string][]int) error {
+	var problems []string
+	want := map[string]bool{}
+	for _, s := range c.RequiredTensors() {
+		want[s.Name] = true
+		got, ok := shapes[s.Name]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("missing tensor %s (want shape %v)", s.Name, s.Shape))
+		case !equalInts(got, s.Shape):
+			problems = append(problems, fmt.Sprintf("tensor %s has shape %v, want %v", s.Name, got, s.Shape))
+		}
+	}
+	var extra []string
+	for name := range shapes {
+		if !want[name] {
+			extra = append(extra, name)
+		}
+	}
+	sort.Strings(extra)
+	for _, name := range extra {
+		problems = append(problems, fmt.Sprintf("unexpected tensor %s", name))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("t5: %d weight problem(s):\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

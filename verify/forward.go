@@ -1,0 +1,36 @@
+package verify
+
+// HostTensor is a tensor in Go memory, used to hand inputs to and outputs
+// from the MLX side without the pure-Go code depending on MLX.
+type HostTensor struct {
+	Shape []int
+	F32   []float32 // float data (any float dtype is widened to float32)
+	I64   []int64   // integer data (token ids, masks)
+}
+
+// forwardJob asks the MLX side to run one component.
+type forwardJob struct {
+	Component string
+	Dir       string
+	Device    string
+	// Inputs are explicit inputs (from a reference file); when nil the MLX
+	// side builds the deterministic inputs described by Spec.
+	Inputs map[string]HostTensor
+	Spec   InputSpec
+	// SeqLen is the DiT sequence length (0: the token count).
+	SeqLen int
+}
+
+// forwardResult is what the MLX side returns.
+type forwardResult struct {
+	Outputs    map[string]HostTensor
+	PeakMemory int64
+	// Spec is the input recipe actually used (defaults filled in).
+	Spec InputSpec
+}
+
+// runForward is set by forward_mlx.go when the binary is built with MLX.
+var runForward func(job forwardJob) (forwardResult, error)
+
+// MLXBuilt reports whether forward passes are available in this binary.
+func MLXBuilt() bool { return runForward != nil }

@@ -1,0 +1,109 @@
+package verify
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Options configures a verification.
+type Options struct {
+	Dir          string   // converted MLX directory
+	GoldenPath   string   // compare with this golden file
+	RecordGolden string   // write a golden file from this (trusted) checkpoint
+	Reference    string   // upstream reference tensors (reference.safetensors)
+	Components   []string // subset of dit, t5, vae (default all)
+	JSON         bool     // print the JSON report
+	Structural   bool     // structural checks only (no MLX forward passes)
+	Seed         uint64   // seed of the deterministic inputs when recording
+	Device       string   // cpu | gpu
+	// RefTolerance overrides the max|err|/std(ref) tolerance (0: by weight
+	// dtype, 1e-4 for float32 weights and 2e-2 otherwise).
+	RefTolerance float64
+	// SeqLen is the DiT sequence length for reference inputs (0: read from the
+	// golden.json beside the reference file, else the token count).
+	SeqLen int
+}
+
+const usage = `usage: verify [flags] CONVERTED_DIR
+
+Verifies a converted wanconv (MLX) directory: structural checks, forward passes
+on MLX with deterministic inputs, and optional comparison with upstream
+reference tensors. Exit 0 pass, 1 mismatch, 2 bad input or usage.
+
+flags:
+`
+
+// ParseArgs parses command-line arguments (everything after "--verify").
+func ParseArgs(args []string, stderr io.Writer) (Options, error) {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o Options
+	var comps string
+	fs.StringVar(&o.GoldenPath, "golden", "", "compare with this golden `file`")
+	fs.StringVar(&o.RecordGolden, "record-golden", "", "record a golden `file` from this trusted checkpoint")
+	fs.StringVar(&o.Reference, "reference", "", "upstream reference tensors (`reference.safetensors`)")
+	fs.StringVar(&comps, "components", "dit,t5,vae", "comma-separated components to verify")
+	fs.BoolVar(&o.JSON, "json", false, "print the JSON report")
+	fs.BoolVar(&o.Structural, "structural-only", false, "skip MLX forward passes")
+	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the deterministic inputs when recording a golden file")
+	fs.StringVar(&o.Device, "device", "cpu", "MLX device: cpu or gpu")
+	fs.Float64Var(&o.RefTolerance, "ref-tolerance", 0, "max|err|/std(ref) tolerance (0: 1e-4 for float32 weights, 2e-2 otherwise)")
+	fs.IntVar(&o.SeqLen, "seq-len", 0, "DiT sequence length for reference inputs (0: from golden.json beside the reference)")
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return o, errors.New("expected exactly one CONVERTED_DIR")
+	}
+	o.Dir = fs.Arg(0)
+	for _, c := range strings.Split(comps, ",") {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		if !knownComponent(c) {
+			return o, fmt.Errorf("unknown component %q (want dit, t5, vae)", c)
+		}
+		o.Components = append(o.Components, c)
+	}
+	if len(o.Components) == 0 {
+		return o, errors.New("no components selected")
+	}
+	if o.Device != "cpu" && o.Device != "gpu" {
+		return o, fmt.Errorf("unknown device %q (want cpu or gpu)", o.Device)
+	}
+	if o.GoldenPath != "" && o.RecordGolden != "" {
+		return o, errors.New("--golden and --record-golden are exclusive")
+	}
+	return o, nil
+}
+
+// Main is the verifier's command-line entry point (`inspect --verify` and
+// `wanconv --verify` call it). It returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	o, err := ParseArgs(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "verify: %v\n", err)
+		}
+		return ExitBadInput
+	}
+	rep := Run(o)
+	if o.JSON {
+		if err := rep.WriteJSON(stdout); err != nil {
+			fmt.Fprintf(stderr, "verify: %v\n", err)
+			return ExitBadInput
+		}
+	} else {
+		rep.WriteText(stdout)
+	}
+	if rep.Error != "" && o.JSON {
+		fmt.Fprintf(stderr, "verify: %s\n", rep.Error)
+	}
+	return rep.ExitCode
+}

@@ -1,0 +1,163 @@
+package verify
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/wanconv/wanconv/convert/safetensors"
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/x448/float16"
+)
+
+// referenceSet is an upstream reference file: inputs and outputs per
+// component, named "<component>.input.<name>" and "<component>.output[.<name>]".
+type referenceSet struct {
+	path   string
+	src    tensor.Source
+	seqLen int
+}
+
+// openReference opens reference.safetensors. The DiT sequence length comes
+// from seqLen, else from the golden.json beside the file (dit.seq_len).
+func openReference(path string, seqLen int) (*referenceSet, error) {
+	src, err := safetensors.OpenAuto(path)
+	if err != nil {
+		return nil, fmt.Errorf("reference: %w", err)
+	}
+	r := &referenceSet{path: path, src: src, seqLen: seqLen}
+	if r.seqLen == 0 {
+		r.seqLen = seqLenBeside(path)
+	}
+	return r, nil
+}
+
+func seqLenBeside(path string) int {
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "golden.json"))
+	if err != nil {
+		return 0
+	}
+	var g struct {
+		DiT struct {
+			SeqLen int `json:"seq_len"`
+		} `json:"dit"`
+	}
+	if json.Unmarshal(b, &g) != nil {
+		return 0
+	}
+	return g.DiT.SeqLen
+}
+
+// referenceIO names, per component, the reference tensors that are inputs
+// (file name → model input name) and expected outputs.
+var referenceIO = map[string]struct{ inputs, outputs map[string]string }{
+	"dit": {
+		inputs:  map[string]string{"dit.input.x": "x", "dit.input.t": "t", "dit.input.context": "context"},
+		outputs: map[string]string{"dit.output": "output"},
+	},
+	"t5": {
+		inputs:  map[string]string{"t5.input.ids": "ids", "t5.input.mask": "mask"},
+		outputs: map[string]string{"t5.output": "output"},
+	},
+	"vae": {
+		inputs:  map[string]string{"vae.input.video": "video"},
+		outputs: map[string]string{"vae.output.latent": "latent", "vae.output.video": "video"},
+	},
+}
+
+// job builds the forward job for a component and the expected outputs. It
+// returns a nil job when the reference file has no tensors for the component.
+func (r *referenceSet) job(component string) (*forwardJob, map[string]HostTensor, error) {
+	io := referenceIO[component]
+	present := 0
+	for name := range io.inputs {
+		if _, ok := r.src.Lookup(name); ok {
+			present++
+		}
+	}
+	if present == 0 {
+		return nil, nil, nil
+	}
+	job := &forwardJob{Component: component, Inputs: map[string]HostTensor{}, SeqLen: r.seqLen}
+	for file, in := range io.inputs {
+		t, err := r.read(file)
+		if err != nil {
+			return nil, nil, err
+		}
+		job.Inputs[in] = t
+	}
+	want := map[string]HostTensor{}
+	for file, out := range io.outputs {
+		t, err := r.read(file)
+		if err != nil {
+			return nil, nil, err
+		}
+		want[out] = t
+	}
+	return job, want, nil
+}
+
+// read loads one (small) reference tensor into Go memory.
+func (r *referenceSet) read(name string) (HostTensor, error) {
+	info, ok := r.src.Lookup(name)
+	if !ok {
+		return HostTensor{}, fmt.Errorf("reference %s: tensor %q missing", r.path, name)
+	}
+	buf := make([]byte, info.NumBytes())
+	if err := r.src.ReadTensor(name, buf); err != nil {
+		return HostTensor{}, fmt.Errorf("reference: %w", err)
+	}
+	t := HostTensor{}
+	for _, d := range info.Shape {
+		t.Shape = append(t.Shape, int(d))
+	}
+	n := int(info.NumElements())
+	switch info.DType {
+	case tensor.F32, tensor.F16, tensor.BF16, tensor.F64:
+		t.F32 = decodeFloats(buf, info.DType, n)
+	case tensor.I64, tensor.I32:
+		t.I64 = make([]int64, n)
+		for i := range t.I64 {
+			if info.DType == tensor.I64 {
+				t.I64[i] = int64(binary.LittleEndian.Uint64(buf[8*i:]))
+			} else {
+				t.I64[i] = int64(int32(binary.LittleEndian.Uint32(buf[4*i:])))
+			}
+		}
+	default:
+		return HostTensor{}, fmt.Errorf("reference %s: tensor %q has unsupported dtype %s", r.path, name, info.DType)
+	}
+	return t, nil
+}
+
+// decodeFloats widens little-endian float data of any float dtype to float32.
+func decodeFloats(buf []byte, dt tensor.DType, n int) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		switch dt {
+		case tensor.F32:
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+		case tensor.F64:
+			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:])))
+		case tensor.F16:
+			out[i] = float16.Frombits(binary.LittleEndian.Uint16(buf[2*i:])).Float32()
+		case tensor.BF16:
+			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(buf[2*i:])) << 16)
+		}
+	}
+	return out
+}
+
+// countNonFinite counts NaN and ±Inf values.
+func countNonFinite(v []float32) int {
+	n := 0
+	for _, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			n++
+		}
+	}
+	return n
+}
