@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"github.com/wanconv/wanconv/convert/pth"
 	"github.com/wanconv/wanconv/convert/safetensors"
 	"github.com/wanconv/wanconv/convert/tensor"
 )
@@ -8,5 +9,5 @@ import (
 // The checkpoint readers, as variables so tests can substitute failing ones.
 var (
 	openSafetensorsSource = func(path string) (tensor.Source, error) { return safetensors.OpenAuto(path) }
-	openPthSource         = func(path string) (tensor.Source, error) { return pthOpenShim(path) }
+	openPthSource         = func(path string) (tensor.Source, error) { return pth.Open(path) }
 )

@@ -119,12 +119,20 @@ func (inv *inventory) indices(prefix string) []int {
 }
 
 // count returns max index + 1 of indices(prefix), 0 when there are none.
-func (inv *inventory) count(prefix string) int {
-	idx := inv.indices(prefix)
+// An index beyond the number of tensors cannot belong to a complete set; it
+// is reported rather than believed, so that a stray "blocks.99999999.x"
+// does not make the required set enormous.
+func (f *inferer) count(prefix string) int {
+	idx := f.inv.indices(prefix)
 	if len(idx) == 0 {
 		return 0
 	}
-	return idx[len(idx)-1] + 1
+	n := idx[len(idx)-1] + 1
+	if n > len(f.inv.names) {
+		f.fail("", "index %s.%d is beyond the %d tensors present", prefix, n-1, len(f.inv.names))
+		return 0
+	}
+	return n
 }
 
 // inferer reads hyper-parameters off tensor shapes and collects problems.

@@ -68,11 +68,11 @@ func InferDiT(src []tensor.Info, configJSON []byte) (*DiTArch, error) {
 
 	a.Dim = f.dim("dim", anchor{"patch_embedding.bias", 1, 0}, anchor{"head.modulation", 3, 2},
 		anchor{"blocks.#.modulation", 3, 2})
-	if t, ok := f.inv.find("patch_embedding.weight"); ok && len(t.Shape) == 5 {
+	if t, ok := f.inv.find("patch_embedding.weight"); ok && len(t.Shape) == 5 && positive(t.Shape) {
 		a.InDim = int(t.Shape[1])
 		a.PatchSize = []int{int(t.Shape[2]), int(t.Shape[3]), int(t.Shape[4])}
 	} else if ok {
-		f.fail(t.Name, "cannot infer in_dim and patch_size: shape %s is not (dim, in_dim, pt, ph, pw)", tensor.ShapeString(t.Shape))
+		f.fail(t.Name, "cannot infer in_dim and patch_size: shape %s is not a positive (dim, in_dim, pt, ph, pw)", tensor.ShapeString(t.Shape))
 	} else {
 		f.fail("", "cannot infer in_dim and patch_size: tensor patch_embedding.weight is missing")
 	}
@@ -80,8 +80,8 @@ func InferDiT(src []tensor.Info, configJSON []byte) (*DiTArch, error) {
 	a.FreqDim = f.dim("freq_dim", anchor{"time_embedding.0.weight", 2, 1})
 	a.FFNDim = f.dim("ffn_dim", anchor{"blocks.#.ffn.0.weight", 2, 0}, anchor{"blocks.#.ffn.0.bias", 1, 0},
 		anchor{"blocks.#.ffn.2.weight", 2, 1})
-	a.NumLayers = f.inv.count("blocks")
-	if a.NumLayers == 0 {
+	a.NumLayers = f.count("blocks")
+	if len(f.inv.indices("blocks")) == 0 {
 		f.fail("", "no transformer blocks (blocks.N.*) found")
 	}
 	if len(a.PatchSize) == 3 {
@@ -125,6 +125,15 @@ func validateDiT(f *inferer, a *DiTArch) {
 	if a.Eps < 0 {
 		f.fail("", "eps %g must not be negative", a.Eps)
 	}
+}
+
+func positive(shape []int64) bool {
+	for _, d := range shape {
+		if d <= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func oneOf(s string, options ...string) bool {

@@ -16,6 +16,7 @@ const (
 	ProblemDuplicate  ProblemKind = "duplicate"   // the name occurs more than once in the source
 	ProblemShape      ProblemKind = "wrong-shape" // present with another shape than the architecture requires
 	ProblemCollision  ProblemKind = "collision"   // two source tensors map to one target name
+	ProblemDType      ProblemKind = "dtype"       // not a floating-point tensor
 	ProblemArch       ProblemKind = "architecture"
 )
 

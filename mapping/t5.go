@@ -32,17 +32,18 @@ func InferT5(src []tensor.Info) (*T5Arch, error) {
 	a.DimAttn = f.dim("dim_attn", anchor{"blocks.#.attn.q|k|v.weight", 2, 0}, anchor{"blocks.#.attn.o.weight", 2, 1})
 	a.DimFFN = f.dim("dim_ffn", anchor{"blocks.#.ffn.fc1.weight", 2, 0}, anchor{"blocks.#.ffn.gate.0.weight", 2, 0},
 		anchor{"blocks.#.ffn.fc2.weight", 2, 1})
-	a.NumLayers = f.inv.count("blocks")
-	if a.NumLayers == 0 {
+	a.NumLayers = f.count("blocks")
+	if len(f.inv.indices("blocks")) == 0 {
 		f.fail("", "no encoder blocks (blocks.N.*) found")
 	}
 	// The relative position embedding is (num_buckets, num_heads); with
-	// shared_pos it lives on the encoder, otherwise in every block.
-	a.SharedPos = f.inv.has("pos_embedding.embedding.weight")
-	a.NumBuckets = f.dim("num_buckets", anchor{"pos_embedding.embedding.weight", 2, 0},
-		anchor{"blocks.#.pos_embedding.embedding.weight", 2, 0})
-	a.NumHeads = f.dim("num_heads", anchor{"pos_embedding.embedding.weight", 2, 1},
-		anchor{"blocks.#.pos_embedding.embedding.weight", 2, 1})
+	// shared_pos it lives on the encoder, otherwise in every block (which
+	// wins when both are present: the encoder-level one is then unexpected).
+	a.SharedPos = f.inv.has("pos_embedding.embedding.weight") && !f.inv.has("blocks.#.pos_embedding.embedding.weight")
+	a.NumBuckets = f.dim("num_buckets", anchor{"blocks.#.pos_embedding.embedding.weight", 2, 0},
+		anchor{"pos_embedding.embedding.weight", 2, 0})
+	a.NumHeads = f.dim("num_heads", anchor{"blocks.#.pos_embedding.embedding.weight", 2, 1},
+		anchor{"pos_embedding.embedding.weight", 2, 1})
 	if a.NumHeads > 0 && a.DimAttn%a.NumHeads != 0 {
 		f.fail("", "dim_attn %d is not divisible by num_heads %d", a.DimAttn, a.NumHeads)
 	}

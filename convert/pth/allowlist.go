@@ -65,6 +65,9 @@ func lookupGlobal(module, name string) (*pyGlobal, error) {
 	return nil, fmt.Errorf("refusing global %q: not on the allow-list of a PyTorch state dict", full)
 }
 
+// maxRank is the most dimensions a tensor may have (torch allows 64).
+const maxRank = 64
+
 // storageRef is a storage named by a persistent id: numel elements of
 // dtype, starting elemOffset elements into the file's storage key.
 type storageRef struct {
@@ -144,6 +147,9 @@ func rebuildTensor(g *pyGlobal, args pyTuple) (any, error) {
 	stride, err := intTuple(args[3])
 	if err != nil {
 		return nil, fmt.Errorf("%s: stride: %w", g, err)
+	}
+	if len(shape) > maxRank {
+		return nil, fmt.Errorf("%s: %d dimensions, at most %d supported", g, len(shape), maxRank)
 	}
 	if len(shape) != len(stride) {
 		return nil, fmt.Errorf("%s: size has %d dims but stride has %d", g, len(shape), len(stride))

@@ -24,7 +24,8 @@ const (
 // safe for concurrent use.
 type File struct {
 	path    string
-	f       *os.File
+	ra      io.ReaderAt
+	closer  io.Closer
 	format  Format
 	tensors map[string]*entry
 	infos   []tensor.Info
@@ -47,6 +48,8 @@ type storage struct {
 	zf   *zip.File
 }
 
+var _ tensor.SectionSource = (*File)(nil)
+
 var (
 	zipMagic      = []byte("PK\x03\x04")
 	emptyZipMagic = []byte("PK\x05\x06")
@@ -59,34 +62,38 @@ func Open(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	pf, err := open(path, f)
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	pf, err := open(path, f, fi.Size())
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	pf.closer = f
 	return pf, nil
 }
 
-func open(path string, f *os.File) (*File, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	size := fi.Size()
+// open decodes a checkpoint of size bytes read through ra; path is used in
+// messages only.
+func open(path string, ra io.ReaderAt, size int64) (*File, error) {
 	head := make([]byte, 4)
-	if _, err := f.ReadAt(head, 0); err != nil {
+	if err := readFullAt(ra, head, 0); err != nil {
 		return nil, errors.New("too short to be a PyTorch checkpoint")
 	}
-	pf := &File{path: path, f: f}
+	pf := &File{path: path, ra: ra}
+	var err error
 	var found []namedTensor
 	var resolve func(key string) (*storage, error)
 	switch {
 	case bytes.Equal(head, zipMagic) || bytes.Equal(head, emptyZipMagic):
 		pf.format = FormatZip
-		found, resolve, err = readZip(f, size)
+		found, resolve, err = readZip(ra, size)
 	case head[0] == opProto:
 		pf.format = FormatLegacy
-		found, resolve, err = readLegacy(f, size)
+		found, resolve, err = readLegacy(ra, size)
 	default:
 		return nil, errors.New("not a PyTorch checkpoint (neither a zip archive nor a pickle)")
 	}
@@ -187,11 +194,16 @@ func (pf *File) Section(name string) (tensor.SectionReader, bool, error) {
 		return nil, false, nil
 	}
 	esize := int64(e.info.DType.Size())
-	return io.NewSectionReader(pf.f, e.st.base+e.offset*esize, e.info.NumBytes()), true, nil
+	return io.NewSectionReader(pf.ra, e.st.base+e.offset*esize, e.info.NumBytes()), true, nil
 }
 
 // Close closes the file.
-func (pf *File) Close() error { return pf.f.Close() }
+func (pf *File) Close() error {
+	if pf.closer == nil {
+		return nil
+	}
+	return pf.closer.Close()
+}
 
 func (pf *File) noTensor(name string) error {
 	return fmt.Errorf("%s: no tensor %q", pf.path, name)

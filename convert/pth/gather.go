@@ -33,6 +33,9 @@ func (pf *File) readEntry(e *entry, dst []byte) error {
 		return nil
 	}
 	ra := pf.storageReader(e.st)
+	if c, ok := ra.(io.Closer); ok {
+		defer c.Close()
+	}
 	esize := int64(e.info.DType.Size())
 	if e.contiguous {
 		return readFullAt(ra, dst, e.offset*esize)
@@ -45,7 +48,7 @@ func (pf *File) storageReader(st *storage) io.ReaderAt {
 	if st.zf != nil {
 		return &inflateReaderAt{zf: st.zf}
 	}
-	return io.NewSectionReader(pf.f, st.base, st.size)
+	return io.NewSectionReader(pf.ra, st.base, st.size)
 }
 
 func readFullAt(ra io.ReaderAt, p []byte, off int64) error {
@@ -174,4 +177,12 @@ func (z *inflateReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		err = io.EOF
 	}
 	return n, err
+}
+
+// Close ends the decompression in progress.
+func (z *inflateReaderAt) Close() error {
+	if z.rc == nil {
+		return nil
+	}
+	return z.rc.Close()
 }

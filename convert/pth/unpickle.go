@@ -1,6 +1,7 @@
 package pth
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -17,119 +18,7 @@ const (
 	maxMemoEntries = 1 << 20   // memo slots
 	maxLineBytes   = 512       // module or name line of GLOBAL
 	maxLongBytes   = 64        // bytes of a LONG1/LONG4 integer
-)
-
-// Values produced by the unpickler. Python ints become int64 (or *big.Int
-// when wider), floats float64, str string, bytes []byte, None nil.
-type (
-	pyTuple []any
-	pyList  struct{ items []any }
-	pyDict  struct {
-		entries []dictEntry
-		index   map[any]int
-	}
-	dictEntry struct{ key, value any }
-)
-
-func newDict() *pyDict { return &pyDict{index: map[any]int{}} }
-
-// set inserts or replaces key. Only scalar keys are supported.
-func (d *pyDict) set(key, value any) error {
-	switch key.(type) {
-	case string, int64, bool, float64, nil:
-	default:
-		return fmt.Errorf("dict key of type %s is not supported", typeName(key))
-	}
-	if i, ok := d.index[key]; ok {
-		d.entries[i].value = value
-		return nil
-	}
-	d.index[key] = len(d.entries)
-	d.entries = append(d.entries, dictEntry{key, value})
-	return nil
-}
-
-// typeName describes a value for error messages without printing it.
-func typeName(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		return "bool"
-	case int64, *big.Int:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
-	case []byte:
-		return "bytes"
-	case pyTuple:
-		return "tuple"
-	case *pyList:
-		return "list"
-	case *pyDict:
-		return "dict"
-	case *pyGlobal:
-		return v.String()
-	case *tensorRef:
-		return "tensor"
-	case *storageRef:
-		return "storage"
-	default:
-		return fmt.Sprintf("%T", v)
-	}
-}
-
-// Pickle opcodes understood by the unpickler.
-const (
-	opMark          = '('
-	opStop          = '.'
-	opPop           = '0'
-	opPopMark       = '1'
-	opDup           = '2'
-	opBinFloat      = 'G'
-	opBinInt        = 'J'
-	opBinInt1       = 'K'
-	opBinInt2       = 'M'
-	opNone          = 'N'
-	opBinPersID     = 'Q'
-	opReduce        = 'R'
-	opBinUnicode    = 'X'
-	opBinBytes      = 'B'
-	opShortBinBytes = 'C'
-	opEmptyList     = ']'
-	opAppend        = 'a'
-	opBuild         = 'b'
-	opGlobal        = 'c'
-	opDict          = 'd'
-	opAppends       = 'e'
-	opBinGet        = 'h'
-	opLongBinGet    = 'j'
-	opList          = 'l'
-	opBinPut        = 'q'
-	opLongBinPut    = 'r'
-	opSetItem       = 's'
-	opTuple         = 't'
-	opSetItems      = 'u'
-	opEmptyDict     = '}'
-	opEmptyTuple    = ')'
-	opProto         = 0x80
-	opNewObj        = 0x81
-	opTuple1        = 0x85
-	opTuple2        = 0x86
-	opTuple3        = 0x87
-	opNewTrue       = 0x88
-	opNewFalse      = 0x89
-	opLong1         = 0x8a
-	opLong4         = 0x8b
-	opShortBinUni   = 0x8c
-	opBinUnicode8   = 0x8d
-	opBinBytes8     = 0x8e
-	opStackGlobal   = 0x93
-	opMemoize       = 0x94
-	opFrame         = 0x95
-	highestProtocol = 5
+	growThreshold  = 1 << 20   // longer strings are read without trusting their length
 )
 
 // byteReader is what the unpickler reads from.
@@ -188,6 +77,17 @@ func (u *unpickler) readByte() (byte, error) {
 func (u *unpickler) read(n uint64) ([]byte, error) {
 	if n > uint64(u.limit-u.pos) {
 		return nil, errTruncated
+	}
+	if n > growThreshold {
+		// The declared length may lie: let the buffer grow with the data
+		// actually present instead of allocating it up front.
+		var buf bytes.Buffer
+		got, err := io.CopyN(&buf, u.r, int64(n))
+		u.pos += got
+		if err == io.EOF {
+			return nil, errTruncated
+		}
+		return buf.Bytes(), err
 	}
 	buf := make([]byte, n)
 	if _, err := io.ReadFull(u.r, buf); err != nil {

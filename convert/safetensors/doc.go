@@ -19,7 +19,8 @@
 //   - "__metadata__", when present, maps strings to strings;
 //   - every tensor entry has exactly the fields dtype (a known safetensors
 //     dtype), shape (non-negative integers) and data_offsets (two
-//     non-negative integers, begin <= end);
+//     non-negative integers, begin <= end); unknown fields are rejected
+//     rather than ignored, since the format defines no others;
 //   - shape × dtype size is computed with overflow checks and equals
 //     end − begin;
 //   - every range lies inside the data area (file size − 8 − header length);
@@ -36,7 +37,10 @@
 // index and the shards agree exactly: every indexed tensor lives in the shard
 // the index names, every shard tensor is indexed, no tensor is stored twice,
 // and no shard path leaves the index's directory (a lexical check; symbolic
-// links are followed, as the Hugging Face cache layout relies on them).
+// links are followed, as the Hugging Face cache layout relies on them). The
+// index must be an object with a non-empty "weight_map" and an optional
+// free-form "metadata" object (exposed as raw JSON; "total_size" is not
+// checked against the shards); other keys and repeated keys are rejected.
 //
 // # Writing
 //

@@ -57,6 +57,9 @@ func (e *Error) Error() string {
 		b.WriteString("index " + e.Index + ": ")
 	}
 	if e.File != "" {
+		if e.Index != "" {
+			b.WriteString("shard ")
+		}
 		b.WriteString(e.File + ": ")
 	}
 	if e.Tensor != "" {

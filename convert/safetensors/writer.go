@@ -66,6 +66,9 @@ func (w *Writer) WriteTensor(name string, data []byte) error {
 		return &Error{Tensor: name, Kind: ErrDuplicateTensor, Detail: "written twice"}
 	}
 	if _, err := w.w.WriteAt(data, w.dataStart+off[0]); err != nil {
+		w.mu.Lock()
+		w.written[i] = false // a retry may still complete the file
+		w.mu.Unlock()
 		return &Error{Tensor: name, Kind: ErrWrite, Err: err}
 	}
 	return nil

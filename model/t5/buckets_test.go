@@ -35,8 +35,9 @@ func TestRelativeBucketHandComputed(t *testing.T) {
 
 func TestRelativeBucketOtherSizes(t *testing.T) {
 	// 8 buckets, max distance 16: 4 per direction, exact below 2,
-	// 2 + floor(ln(d/2)/ln(8) × 2): d=2,3 → 2 (ln 1.5/ln 8·2 = 0.39), d=8 → 3 (2/3·2 = 1.33), d=16+ → 3.
-	cases := []struct{ rel, want int }{{0, 0}, {-1, 1}, {1, 5}, {-2, 2}, {-7, 2}, {-8, 3}, {8, 7}, {-16, 3}, {100, 7}}
+	// 2 + floor(2·ln(d/2)/ln 8): the bucket grows at d = 2·√8 ≈ 5.66, so
+	// d=2..5 → 2 (d=5: 0.88), d=6..15 → 3 (d=6: 1.06), d >= 16 → 3 (clamped).
+	cases := []struct{ rel, want int }{{0, 0}, {-1, 1}, {1, 5}, {-2, 2}, {-5, 2}, {5, 6}, {-6, 3}, {-15, 3}, {-16, 3}, {100, 7}}
 	for _, c := range cases {
 		require.Equal(t, c.want, RelativeBucket(c.rel, 8, 16), "relPos %d", c.rel)
 	}

@@ -107,6 +107,9 @@ func ConfigFromShapes(shapes map[string][]int) (Config, error) {
 	if s := dims(nameTokenEmbedding, 2); s != nil {
 		cfg.Vocab, cfg.Dim = s[0], s[1]
 	}
+	if _, shared := shapes["pos_embedding.embedding.weight"]; shared {
+		errs = append(errs, errors.New("a shared relative position table (shared_pos=True) is not supported; umt5 has one per block"))
+	}
 	b0 := namesOfBlock(0)
 	if s := dims(b0.Q, 2); s != nil {
 		cfg.DimAttn = s[0]

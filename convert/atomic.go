@@ -1,0 +1,180 @@
+package convert
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Outputs are written into a staging directory inside OUT_DIR
+// (".wanconv-tmp-*", same filesystem) and renamed into place only after
+// every file has been written and fsynced; then OUT_DIR itself is fsynced.
+// On any error or cancellation the staging directory is removed, so OUT_DIR
+// never holds a partial output.
+
+const stagingPrefix = ".wanconv-tmp-"
+
+// sink is an output file being written.
+type sink interface {
+	io.WriterAt
+	Sync() error
+	Close() error
+}
+
+// createSink creates an output file; tests replace it to simulate a full disk.
+var createSink = func(path string) (sink, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+}
+
+// staging is the temporary directory of one conversion.
+type staging struct {
+	outDir     string
+	dir        string
+	createdOut bool // OUT_DIR did not exist before
+}
+
+func newStaging(outDir string) (*staging, error) {
+	st := &staging{outDir: outDir}
+	if _, err := os.Stat(outDir); errors.Is(err, fs.ErrNotExist) {
+		st.createdOut = true
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, inputError(fmt.Errorf("output directory %s cannot be created: %w", outDir, err))
+	}
+	dir, err := os.MkdirTemp(outDir, stagingPrefix)
+	if err != nil {
+		st.removeOutDirIfCreated()
+		return nil, inputError(fmt.Errorf("output directory %s is not writable: %w", outDir, err))
+	}
+	st.dir = dir
+	return st, nil
+}
+
+// path is where an output (relative name) is staged.
+func (st *staging) path(rel string) string { return filepath.Join(st.dir, rel) }
+
+// abort removes everything staged (and OUT_DIR when this run created it).
+func (st *staging) abort() {
+	_ = os.RemoveAll(st.dir)
+	st.removeOutDirIfCreated()
+}
+
+func (st *staging) removeOutDirIfCreated() {
+	if st.createdOut {
+		_ = os.Remove(st.outDir) // only succeeds when empty
+	}
+}
+
+// commit moves the staged outputs (top-level names under the staging
+// directory) into OUT_DIR, replacing existing ones and removing stale DiT
+// shards of an earlier conversion, then fsyncs OUT_DIR.
+func (st *staging) commit(names []string) error {
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n] = true
+	}
+	stale, err := existingOutputs(st.outDir)
+	if err != nil {
+		return err
+	}
+	for _, s := range stale {
+		if !keep[s] && isDiTShardName(s) {
+			if err := os.Remove(filepath.Join(st.outDir, s)); err != nil {
+				return fmt.Errorf("removing stale %s: %w", s, err)
+			}
+		}
+	}
+	for _, n := range names {
+		from, to := st.path(n), filepath.Join(st.outDir, n)
+		if fi, err := os.Stat(from); err == nil && fi.IsDir() {
+			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+				return err
+			}
+			if err := os.RemoveAll(to); err != nil {
+				return fmt.Errorf("replacing %s: %w", to, err)
+			}
+		}
+		if err := os.Rename(from, to); err != nil {
+			return fmt.Errorf("moving %s into place: %w", n, err)
+		}
+	}
+	_ = os.RemoveAll(st.dir)
+	for _, d := range []string{filepath.Join(st.outDir, filepath.Dir(outTokenizer)), st.outDir} {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+func isDiTShardName(n string) bool {
+	return strings.HasPrefix(n, outDiTBase) && strings.HasSuffix(n, ".safetensors")
+}
+
+// existingOutputs lists the output names already present in outDir.
+func existingOutputs(outDir string) ([]string, error) {
+	entries, err := os.ReadDir(outDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("output directory %s: %w", outDir, err)
+	}
+	fixed := map[string]bool{srcConfig: true, srcConfiguration: true, outDiTIndex: true, outT5: true, outVAE: true, outManifest: true}
+	var found []string
+	for _, e := range entries {
+		if n := e.Name(); fixed[n] || isDiTShardName(n) {
+			found = append(found, n)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(outDir, outTokenizer)); err == nil {
+		found = append(found, filepath.ToSlash(outTokenizer))
+	}
+	sort.Strings(found)
+	return found, nil
+}
+
+// copyFile copies src to a new file dst (fsynced), also feeding every byte
+// to w (a hash), and returns the size.
+func copyFile(dst, src string, w io.Writer) (int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, inputError(err)
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return 0, err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(io.MultiWriter(out, w), in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("copying %s: %w", src, err)
+	}
+	return n, nil
+}

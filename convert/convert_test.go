@@ -1,0 +1,279 @@
+package convert
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/mapping"
+)
+
+// expectedOutputs is the file list of a converted tiny release (one DiT file).
+var expectedOutputs = []string{
+	"config.json", "configuration.json", "google", "google/umt5-xxl", "google/umt5-xxl/special_tokens_map.json",
+	"t5_encoder_mlx.safetensors", "vae_mlx.safetensors", "wan_model_mlx.safetensors",
+	"wan_model_mlx.safetensors.index.json", "wanconv-manifest.json",
+}
+
+func TestConvertKeepIsBitExact(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runCLI(t, context.Background(), "--dtype", "keep", tinyDir, out)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "287 tensors")
+	require.Equal(t, expectedOutputs, treeFiles(t, out))
+
+	src := readRelease(t, tinyDir)
+	got := readConverted(t, out)
+	var permuted, squeezed int
+	for _, c := range mapping.Components {
+		require.Len(t, got[c], len(src[c]), "component %s", c)
+		for name, s := range src[c] {
+			target := mapping.TargetName(c, name)
+			o, ok := got[c][target]
+			require.True(t, ok, "%s: %s (from %s) missing", c, target, name)
+			require.Equal(t, s.info.DType, o.info.DType, target)
+			in, sh := s.info.Shape, o.info.Shape
+			switch {
+			case equalShape(in, sh):
+				require.Equal(t, s.data, o.data, target)
+			case len(sh) == 1 && sh[0] == in[0] && s.info.NumElements() == in[0]:
+				squeezed++
+				require.Equal(t, s.data, o.data, target)
+			default:
+				want := append(append([]int64{in[0]}, in[2:]...), in[1])
+				require.Equal(t, want, sh, "%s: unexpected output shape", target)
+				permuted++
+				require.Equal(t, refChannelsLast(s.data, in, s.info.DType.Size()), o.data, target)
+			}
+		}
+	}
+	require.Greater(t, permuted, 10, "conv weights must have been permuted")
+	require.Greater(t, squeezed, 5, "gammas must have been squeezed")
+	// Spot-check a name from the team's naming rules.
+	_, ok := got[mapping.ComponentDiT]["text_embedding.layers.0.weight"]
+	require.True(t, ok)
+	require.Equal(t, []int64{128, 1, 2, 2, 48}, got[mapping.ComponentDiT]["patch_embedding.weight"].info.Shape)
+}
+
+func equalShape(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// refRoundBF16 rounds a float32 to bfloat16 by comparing the distances to
+// the two neighbouring bfloat16 values (ties to the even one).
+func refRoundBF16(x float32) uint16 {
+	b := math.Float32bits(x)
+	if math.IsNaN(float64(x)) {
+		return 0x7fc0 | uint16(b>>16)&0x8000
+	}
+	lo := b &^ 0xffff
+	hi := lo + 0x10000
+	vlo := float64(math.Float32frombits(lo))
+	var vhi float64
+	if (hi>>23)&0xff == 0xff { // next step is Inf: distance to 2^128
+		vhi = math.Copysign(math.Ldexp(1, 128), vlo)
+	} else {
+		vhi = float64(math.Float32frombits(hi))
+	}
+	dlo, dhi := math.Abs(float64(x)-vlo), math.Abs(vhi-float64(x))
+	switch {
+	case dlo < dhi:
+		return uint16(lo >> 16)
+	case dhi < dlo:
+		return uint16(hi >> 16)
+	case (lo>>16)&1 == 0:
+		return uint16(lo >> 16)
+	default:
+		return uint16(hi >> 16)
+	}
+}
+
+func TestConvertDefaultRoundsToBF16(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
+	require.Equal(t, 0, code, stderr)
+	src := readRelease(t, tinyDir)
+	got := readConverted(t, out)
+	checked := 0
+	for _, c := range mapping.Components {
+		for name, s := range src[c] {
+			o := got[c][mapping.TargetName(c, name)]
+			require.Equal(t, tensor.BF16, o.info.DType, name)
+			data := s.data
+			if !equalShape(s.info.Shape, o.info.Shape) && len(o.info.Shape) > 1 {
+				data = refChannelsLast(s.data, s.info.Shape, s.info.DType.Size())
+			}
+			if s.info.DType == tensor.BF16 {
+				require.Equal(t, data, o.data, name)
+				continue
+			}
+			require.Equal(t, tensor.F32, s.info.DType)
+			for i := 0; i < len(data)/4; i++ {
+				x := math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+				require.Equal(t, refRoundBF16(x), binary.LittleEndian.Uint16(o.data[2*i:]), "%s[%d] = %g", name, i, x)
+				checked++
+			}
+		}
+	}
+	require.Greater(t, checked, 1_000_000)
+
+	var m Manifest
+	raw, err := os.ReadFile(filepath.Join(out, outManifest))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &m))
+	require.Equal(t, "bfloat16", m.DTypes["dit"])
+	byPath := map[string]OutputFile{}
+	for _, f := range m.Files {
+		byPath[f.Path] = f
+	}
+	vae := byPath[outVAE]
+	require.Equal(t, "bfloat16", vae.DType)
+	require.Equal(t, len(src[mapping.ComponentVAE]), vae.Tensors)
+	st, err := os.Stat(filepath.Join(out, outVAE))
+	require.NoError(t, err)
+	require.Equal(t, st.Size(), vae.Bytes)
+	require.Len(t, vae.SHA256, 64)
+	require.Len(t, m.Sources, 8)
+}
+
+func TestConvertComponentDTypeOverrides(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--dtype", "float16", "--t5-dtype", "float32", "--vae-dtype", "keep", tinyDir, out)
+	require.Equal(t, 0, code, stderr)
+	got := readConverted(t, out)
+	require.Equal(t, tensor.F16, got[mapping.ComponentDiT]["head.head.weight"].info.DType)
+	require.Equal(t, tensor.F32, got[mapping.ComponentT5]["token_embedding.weight"].info.DType)
+	require.Equal(t, tensor.F32, got[mapping.ComponentVAE]["encoder.conv1.bias"].info.DType)
+
+	// bf16 → f32 is exact: the T5 output widens the stored bits.
+	src := readRelease(t, tinyDir)[mapping.ComponentT5]["token_embedding.weight"]
+	o := got[mapping.ComponentT5]["token_embedding.weight"]
+	for i := 0; i < len(src.data)/2; i++ {
+		require.Equal(t, uint32(binary.LittleEndian.Uint16(src.data[2*i:]))<<16, binary.LittleEndian.Uint32(o.data[4*i:]))
+	}
+}
+
+func TestConvertShardsDiT(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	const max = 300_000
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "300000", tinyDir, out)
+	require.Equal(t, 0, code, stderr)
+	raw, err := os.ReadFile(filepath.Join(out, outDiTIndex))
+	require.NoError(t, err)
+	var idx struct {
+		Metadata  map[string]int64  `json:"metadata"`
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &idx))
+	shards, err := filepath.Glob(filepath.Join(out, "wan_model_mlx-*-of-*.safetensors"))
+	require.NoError(t, err)
+	require.Greater(t, len(shards), 2)
+	require.NoFileExists(t, filepath.Join(out, "wan_model_mlx.safetensors"))
+	var total int64
+	seen := 0
+	for i, s := range shards {
+		require.Equal(t, filepath.Join(out, fmtShard(i+1, len(shards))), s)
+		ts := readSafetensors(t, s)
+		var data int64
+		for name, td := range ts {
+			require.Equal(t, filepath.Base(s), idx.WeightMap[name], name)
+			data += int64(len(td.data))
+		}
+		if len(ts) > 1 {
+			require.LessOrEqual(t, data, int64(max))
+		}
+		total += data
+		seen += len(ts)
+	}
+	require.Equal(t, len(idx.WeightMap), seen)
+	require.Equal(t, total, idx.Metadata["total_size"])
+	// The sharded DiT holds the same tensors as an unsharded conversion.
+	one := filepath.Join(t.TempDir(), "one")
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, one)
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, readConverted(t, one)[mapping.ComponentDiT], readConverted(t, out)[mapping.ComponentDiT])
+}
+
+func fmtShard(k, n int) string {
+	return "wan_model_mlx-" + pad5(k) + "-of-" + pad5(n) + ".safetensors"
+}
+
+func pad5(n int) string {
+	s := []byte("00000")
+	for i := 4; i >= 0 && n > 0; i-- {
+		s[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(s)
+}
+
+func TestConvertIsDeterministic(t *testing.T) {
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	for _, out := range []string{a, b} {
+		code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "1MB", tinyDir, out)
+		require.Equal(t, 0, code, stderr)
+	}
+	files := treeFiles(t, a)
+	require.Equal(t, files, treeFiles(t, b))
+	for _, f := range files {
+		fa, err := os.ReadFile(filepath.Join(a, f))
+		if err != nil { // directory
+			continue
+		}
+		fb, err := os.ReadFile(filepath.Join(b, f))
+		require.NoError(t, err)
+		require.Equal(t, fa, fb, f)
+	}
+}
+
+func TestConvertRefusesExistingOutputsWithoutForce(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "300kB", tinyDir, out)
+	require.Equal(t, 0, code, stderr)
+	before, err := os.ReadFile(filepath.Join(out, outManifest))
+	require.NoError(t, err)
+
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--dtype", "float32", tinyDir, out)
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, stderr, "--force")
+	require.Contains(t, stderr, "wanconv-manifest.json")
+	after, err := os.ReadFile(filepath.Join(out, outManifest))
+	require.NoError(t, err)
+	require.Equal(t, before, after, "a refused run must not touch outputs")
+
+	// With --force the old shards are replaced by a single file.
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", "--dtype", "float32", tinyDir, out)
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, expectedOutputs, treeFiles(t, out))
+	got := readConverted(t, out)
+	require.Equal(t, tensor.F32, got[mapping.ComponentT5]["norm.weight"].info.DType)
+}
+
+func TestVerifyFlag(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, context.Background(), "--verify", tinyDir, out)
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, stderr, "--verify is not available")
+	require.NoDirExists(t, out)
+
+	var gotDir string
+	VerifyHook = func(dir string, args []string) int { gotDir = dir; return 7 }
+	defer func() { VerifyHook = nil }()
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, out, "--verify")
+	require.Equal(t, 7, code, stderr)
+	require.Equal(t, out, gotDir)
+}

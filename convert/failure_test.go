@@ -1,0 +1,200 @@
+package convert
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/convert/tensor"
+)
+
+// requireBadInput runs a conversion of release into a fresh OUT_DIR and
+// checks it fails with exit code 2, a message containing every want, and
+// no OUT_DIR left behind.
+func requireBadInput(t *testing.T, release string, want ...string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", release, out)
+	require.Equal(t, ExitBadInput, code, stderr)
+	for _, w := range want {
+		require.Contains(t, stderr, w)
+	}
+	require.NoDirExists(t, out, "validation failures must not create OUT_DIR")
+}
+
+func TestMissingComponentFile(t *testing.T) {
+	rel := copyTree(t, tinyDir)
+	require.NoError(t, os.Remove(filepath.Join(rel, srcVAE)))
+	requireBadInput(t, rel, "Wan2.2_VAE.pth", "missing")
+
+	rel = copyTree(t, tinyDir)
+	require.NoError(t, os.Remove(filepath.Join(rel, "diffusion_pytorch_model-00002-of-00002.safetensors")))
+	requireBadInput(t, rel, "diffusion_pytorch_model-00002-of-00002.safetensors")
+
+	rel = copyTree(t, tinyDir)
+	require.NoError(t, os.RemoveAll(filepath.Join(rel, "google")))
+	requireBadInput(t, rel, "google/umt5-xxl")
+}
+
+func TestShapeContradictingArchitecture(t *testing.T) {
+	rel := copyTree(t, tinyDir)
+	ts := ditTensors(t, rel)
+	for i, td := range ts {
+		if td.info.Name == "blocks.1.ffn.0.weight" {
+			td.info.Shape = []int64{td.info.Shape[0] - 1, td.info.Shape[1]}
+			td.data = td.data[:td.info.NumBytes()]
+			ts[i] = td
+		}
+	}
+	writeSingleDiT(t, rel, ts)
+	requireBadInput(t, rel, "blocks.1.ffn.0.weight", "diffusion_pytorch_model.safetensors")
+}
+
+func TestExtraTensor(t *testing.T) {
+	rel := copyTree(t, tinyDir)
+	ts := ditTensors(t, rel)
+	extra := tensorData{info: tensor.Info{Name: "blocks.0.extra.weight", DType: tensor.F32, Shape: []int64{2}}, data: make([]byte, 8)}
+	writeSingleDiT(t, rel, append(ts, extra))
+	requireBadInput(t, rel, "blocks.0.extra.weight")
+}
+
+func TestCorruptShard(t *testing.T) {
+	rel := copyTree(t, tinyDir)
+	shard := filepath.Join(rel, "diffusion_pytorch_model-00002-of-00002.safetensors")
+	st, err := os.Stat(shard)
+	require.NoError(t, err)
+	require.NoError(t, os.Truncate(shard, st.Size()-100))
+	requireBadInput(t, rel, "diffusion_pytorch_model-00002-of-00002.safetensors")
+
+	rel = copyTree(t, tinyDir)
+	require.NoError(t, os.WriteFile(filepath.Join(rel, srcT5), []byte("PK\x03\x04 not really a zip"), 0o644))
+	requireBadInput(t, rel, srcT5)
+}
+
+func TestOutputDirNotWritable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, filepath.Join(file, "out"))
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, stderr, filepath.Join(file, "out"))
+	require.Contains(t, stderr, "not a directory")
+
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, file)
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, stderr, "not a directory")
+
+	if os.Geteuid() == 0 {
+		t.Log("running as root: permission bits do not stop writes, read-only directory case skipped")
+		return
+	}
+	ro := filepath.Join(t.TempDir(), "ro")
+	require.NoError(t, os.Mkdir(ro, 0o555))
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, ro)
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, stderr, "not writable")
+	require.Empty(t, treeFiles(t, ro))
+}
+
+// withSink replaces createSink for one test.
+func withSink(t *testing.T, wrap func(sink) sink) {
+	orig := createSink
+	createSink = func(p string) (sink, error) {
+		s, err := orig(p)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(s), nil
+	}
+	t.Cleanup(func() { createSink = orig })
+}
+
+func TestDiskFullLeavesNothing(t *testing.T) {
+	for _, limit := range []int64{0, 100_000, 2_000_000} {
+		var total int64
+		withSink(t, func(s sink) sink {
+			// the budget is shared by all files of the run
+			fs := &failingSink{sink: s, limit: limit - total, err: syscall.ENOSPC}
+			return &countingSink{failingSink: fs, total: &total}
+		})
+		out := t.TempDir() // exists beforehand: must be left empty
+		code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
+		require.Equal(t, ExitFailure, code, stderr)
+		require.Contains(t, stderr, "no space left on device")
+		require.Empty(t, treeFiles(t, out), "limit %d", limit)
+	}
+}
+
+// countingSink tracks bytes across files so the disk fills up globally.
+type countingSink struct {
+	*failingSink
+	total *int64
+}
+
+func (c *countingSink) WriteAt(p []byte, off int64) (int, error) {
+	n, err := c.failingSink.WriteAt(p, off)
+	*c.total += int64(n)
+	return n, err
+}
+
+// cancellingSink cancels the run after its first write, like a SIGINT
+// arriving mid-conversion.
+type cancellingSink struct {
+	sink
+	cancel context.CancelFunc
+	after  int
+}
+
+func (c *cancellingSink) WriteAt(p []byte, off int64) (int, error) {
+	c.after--
+	if c.after == 0 {
+		c.cancel()
+	}
+	return c.sink.WriteAt(p, off)
+}
+
+func TestCancellationRemovesTempFiles(t *testing.T) {
+	for _, after := range []int{1, 5} {
+		ctx, cancel := context.WithCancel(context.Background())
+		withSink(t, func(s sink) sink { return &cancellingSink{sink: s, cancel: cancel, after: after} })
+		out := filepath.Join(t.TempDir(), "out")
+		code, _, stderr := runCLI(t, ctx, tinyDir, out)
+		cancel()
+		require.Equal(t, ExitInterrupted, code, stderr)
+		require.Contains(t, stderr, "interrupted")
+		require.NoDirExists(t, out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{tinyDir}, "expected PYTORCH_DIR and OUT_DIR"},
+		{[]string{"--dtype", "int8", tinyDir, "x"}, "unknown dtype"},
+		{[]string{"--vae-dtype", "half", tinyDir, "x"}, "--vae-dtype"},
+		{[]string{"--max-shard-size", "-3", tinyDir, "x"}, "--max-shard-size"},
+		{[]string{tinyDir, tinyDir}, "is the source directory"},
+		{[]string{"/nonexistent/wan", filepath.Join(t.TempDir(), "o")}, "/nonexistent/wan"},
+	} {
+		code, _, stderr := runCLI(t, context.Background(), tc.args...)
+		require.Equal(t, ExitBadInput, code, strings.Join(tc.args, " "))
+		require.Contains(t, stderr, tc.want)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"5GB": 5e9, "300000": 300000, "1.5MiB": 1.5 * (1 << 20), "2 kB": 2000} {
+		got, err := parseSize(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "GB", "-1", "0", "1TB"} {
+		_, err := parseSize(bad)
+		require.Error(t, err, bad)
+	}
+}

@@ -1,0 +1,117 @@
+package convert
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/wanconv/wanconv/mapping"
+)
+
+// Manifest describes a converted directory. It holds nothing time- or
+// host-dependent, so converting the same release twice gives the same bytes.
+type Manifest struct {
+	Tool         string            `json:"tool"`
+	Version      string            `json:"version"`
+	Format       string            `json:"format"`
+	DTypes       map[string]string `json:"dtypes"` // component → requested dtype
+	MaxShardSize int64             `json:"max_shard_size"`
+	Sources      []SourceFile      `json:"sources"`
+	Files        []OutputFile      `json:"files"`
+	Warnings     []string          `json:"warnings"`
+}
+
+// OutputFile is one file of the converted directory.
+type OutputFile struct {
+	Path       string `json:"path"`
+	Kind       string `json:"kind"` // "safetensors", "index" or "copy"
+	Component  string `json:"component,omitempty"`
+	SHA256     string `json:"sha256"`
+	Bytes      int64  `json:"bytes"`
+	Tensors    int    `json:"tensors,omitempty"`
+	Parameters int64  `json:"parameters,omitempty"`
+	DType      string `json:"dtype,omitempty"` // output dtype(s), "+"-joined when mixed
+}
+
+func newManifest(opt *resolvedOptions, inv *inventory) *Manifest {
+	m := &Manifest{Tool: "wanconv", Version: Version, Format: "mlx", DTypes: map[string]string{},
+		MaxShardSize: opt.MaxShardSize, Sources: inv.files, Warnings: []string{}}
+	for _, c := range mapping.Components {
+		m.DTypes[string(c)] = dtypeLabel(opt.dtypes[c])
+	}
+	return m
+}
+
+// addTensorFile records a written safetensors file.
+func (m *Manifest) addTensorFile(f *plannedFile, w writtenFile) {
+	names := make([]string, len(f.dtypes))
+	for i, d := range f.dtypes {
+		names[i] = d.Name()
+	}
+	sort.Strings(names)
+	dt := ""
+	for i, n := range names {
+		if i > 0 {
+			dt += "+"
+		}
+		dt += n
+	}
+	m.Files = append(m.Files, OutputFile{Path: f.name, Kind: "safetensors", Component: string(f.component),
+		SHA256: w.sha256, Bytes: w.bytes, Tensors: len(f.tensors), Parameters: f.params, DType: dt})
+}
+
+// sortFiles orders Files by path.
+func (m *Manifest) sortFiles() {
+	sort.Slice(m.Files, func(a, b int) bool { return m.Files[a].Path < m.Files[b].Path })
+}
+
+// encodeJSON renders v as indented JSON with a final newline.
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// ditIndexJSON is the Hugging Face index of the DiT output.
+func ditIndexJSON(cp *conversionPlan) ([]byte, error) {
+	type index struct {
+		Metadata  map[string]any    `json:"metadata"`
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	return encodeJSON(index{Metadata: map[string]any{"total_size": cp.ditTotal}, WeightMap: cp.ditIndex})
+}
+
+// writeNewFile writes data to a new file and fsyncs it.
+func writeNewFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// paramCount sums the parameters of the planned tensor files.
+func paramCount(files []*plannedFile) (tensors int, params int64) {
+	for _, f := range files {
+		tensors += len(f.tensors)
+		params += f.params
+	}
+	return
+}

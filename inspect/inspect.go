@@ -1,0 +1,128 @@
+package inspect
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/mapping"
+)
+
+// Options select optional parts of a Report.
+type Options struct {
+	// Tensors lists every tensor (name, dtype, shape) per component.
+	Tensors bool
+}
+
+// Inspect describes the checkpoint(s) at path: a .safetensors file, a sharded
+// index .json, a .pth file, a release directory or a converted directory.
+// It reads headers only. An error means the input could not be read or
+// understood; a component that was read but is incomplete or inconsistent
+// is reported with Check "failed" and its problems instead.
+func Inspect(path string, opt Options) (*Report, error) {
+	targets, input, missing, err := resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Version: Version, Path: path, Input: input, MissingComponents: missing,
+		Components: []*ComponentReport{}}
+	if rep.MissingComponents == nil {
+		rep.MissingComponents = []mapping.Component{}
+	}
+	for _, t := range targets {
+		cr, err := inspectTarget(t, opt)
+		if err != nil {
+			return nil, err
+		}
+		rep.Components = append(rep.Components, cr)
+	}
+	return rep, nil
+}
+
+func inspectTarget(t target, opt Options) (*ComponentReport, error) {
+	o, err := openTarget(t.path)
+	if err != nil {
+		return nil, err
+	}
+	comp, naming := t.component, t.naming
+	if comp == "" {
+		names := make([]string, len(o.infos))
+		for i, info := range o.infos {
+			names[i] = info.Name
+		}
+		if comp, naming, err = mapping.Detect(names); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.path, err)
+		}
+	}
+	cr := &ComponentReport{
+		Component: comp, Naming: naming, Format: o.format, Index: o.index, Files: o.files,
+		Metadata: o.metadata, TensorCount: len(o.infos), DTypes: map[string]int{},
+		Problems: []mapping.Problem{},
+	}
+	for _, info := range o.infos {
+		cr.ParamCount += info.NumElements()
+		cr.Bytes += info.NumBytes()
+		cr.DTypes[info.DType.Name()]++
+		if opt.Tensors {
+			cr.Tensors = append(cr.Tensors, TensorEntry{Name: info.Name, DType: info.DType.Name(), Shape: info.Shape})
+		}
+	}
+	if o.index == nil && shardName.MatchString(t.path) {
+		cr.Check = CheckSkipped
+		return cr, nil
+	}
+	var config []byte
+	if comp == mapping.ComponentDiT && t.config != "" {
+		if config, err = readConfig(t.config); err != nil {
+			return nil, err
+		}
+		cr.Config = &t.config
+	}
+	arch, err := check(comp, naming, o.infos, config)
+	cr.Check = CheckPassed
+	cr.Architecture = arch
+	var pe *mapping.PlanError
+	switch {
+	case errors.As(err, &pe):
+		cr.Check = CheckFailed
+		cr.Problems = pe.Problems
+		for _, p := range pe.Problems {
+			if p.Kind == mapping.ProblemArch {
+				cr.Architecture = nil // only partly inferred
+			}
+		}
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", t.path, err)
+	}
+	return cr, nil
+}
+
+// check infers the architecture and runs the completeness check in the
+// source's own naming.
+func check(c mapping.Component, naming mapping.Naming, infos []tensor.Info, config []byte) (mapping.Arch, error) {
+	if naming == mapping.NamingMLX {
+		return mapping.CheckConverted(c, infos, config)
+	}
+	plan, err := mapping.PlanComponent(c, infos, config)
+	if plan == nil {
+		return nil, err
+	}
+	return plan.Arch, err
+}
+
+// Errors returns one *mapping.PlanError per failed component, naming its
+// file (the index for a sharded component).
+func (r *Report) Errors() []error {
+	var errs []error
+	for _, c := range r.Components {
+		if c.Check != CheckFailed {
+			continue
+		}
+		file := c.Files[0]
+		if c.Index != nil {
+			file = *c.Index
+		}
+		errs = append(errs, &mapping.PlanError{File: file, Component: c.Component, Problems: c.Problems})
+	}
+	return errs
+}

@@ -1,0 +1,87 @@
+package inspect
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/wanconv/wanconv/convert/pth"
+	"github.com/wanconv/wanconv/convert/safetensors"
+	"github.com/wanconv/wanconv/convert/tensor"
+)
+
+// opened is what the headers of one target say.
+type opened struct {
+	format   string
+	index    *string
+	files    []string
+	metadata map[string]json.RawMessage
+	infos    []tensor.Info
+}
+
+// openTarget reads the headers of a target (never tensor data) and closes it.
+func openTarget(path string) (*opened, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		s, err := safetensors.OpenIndex(path)
+		if err != nil {
+			return nil, named(path, err)
+		}
+		defer s.Close()
+		o := &opened{format: "safetensors", index: &path, metadata: s.Metadata(), infos: s.Tensors()}
+		for _, f := range s.Shards() {
+			o.files = append(o.files, f.Path())
+		}
+		sort.Strings(o.files)
+		return o, nil
+	case ".safetensors":
+		f, err := safetensors.Open(path)
+		if err != nil {
+			return nil, named(path, err)
+		}
+		defer f.Close()
+		return &opened{format: "safetensors", files: []string{path}, metadata: stringsToJSON(f.Metadata()), infos: f.Tensors()}, nil
+	default:
+		f, err := pth.Open(path)
+		if err != nil {
+			return nil, named(path, err)
+		}
+		defer f.Close()
+		return &opened{format: "pth-" + string(f.Format()), files: []string{path}, infos: f.Tensors()}, nil
+	}
+}
+
+// named makes sure an error names the file.
+func named(path string, err error) error {
+	if strings.Contains(err.Error(), path) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+func stringsToJSON(m map[string]string) map[string]json.RawMessage {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		b, _ := json.Marshal(v) // a string always marshals
+		out[k] = b
+	}
+	return out
+}
+
+// readConfig reads a config.json (small) or returns nil for "".
+func readConfig(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, named(path, err)
+	}
+	return data, nil
+}

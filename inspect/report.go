@@ -1,0 +1,80 @@
+package inspect
+
+import (
+	"encoding/json"
+
+	"github.com/wanconv/wanconv/mapping"
+)
+
+// Version is the version of the JSON report schema (JSON.md). It changes
+// when a field is removed or changes meaning; added fields keep it.
+const Version = 1
+
+// Input kinds of a Report.
+const (
+	InputRelease     = "release"     // upstream Wan2.2 release directory
+	InputConverted   = "converted"   // wanconv MLX output directory
+	InputMixed       = "mixed"       // a directory holding files of both layouts
+	InputSafetensors = "safetensors" // one .safetensors file
+	InputIndex       = "index"       // one sharded-safetensors index .json
+	InputPth         = "pth"         // one PyTorch .pth file
+)
+
+// Check results of a ComponentReport.
+const (
+	CheckPassed  = "passed"  // exactly the tensors the inferred architecture requires
+	CheckFailed  = "failed"  // see Problems
+	CheckSkipped = "skipped" // a single shard: the component is spread over several files
+)
+
+// Report describes one inspected path.
+type Report struct {
+	Version           int                 `json:"version"`
+	Path              string              `json:"path"`
+	Input             string              `json:"input"`
+	Components        []*ComponentReport  `json:"components"`
+	MissingComponents []mapping.Component `json:"missing_components"`
+}
+
+// ComponentReport describes one component (or one shard of it).
+type ComponentReport struct {
+	Component mapping.Component `json:"component"`
+	Naming    mapping.Naming    `json:"naming"`
+	Format    string            `json:"format"` // "safetensors", "pth-zip" or "pth-legacy"
+	// Index is the sharded index file, nil when the tensors are in one file.
+	Index *string `json:"index"`
+	// Files hold the tensors (the shards, for an index), sorted.
+	Files []string `json:"files"`
+	// Config is the config.json used for the DiT architecture, nil if none.
+	Config      *string                    `json:"config"`
+	Metadata    map[string]json.RawMessage `json:"metadata"`
+	TensorCount int                        `json:"tensor_count"`
+	ParamCount  int64                      `json:"param_count"`
+	Bytes       int64                      `json:"bytes"`
+	// DTypes counts tensors per dtype ("float32", "bfloat16", ...).
+	DTypes map[string]int `json:"dtypes"`
+	// Architecture is the inferred *DiTArch, *T5Arch or *VAEArch; nil when
+	// inference failed or was skipped.
+	Architecture mapping.Arch      `json:"architecture"`
+	Check        string            `json:"check"`
+	Problems     []mapping.Problem `json:"problems"`
+	// Tensors is filled with --tensors only.
+	Tensors []TensorEntry `json:"tensors,omitempty"`
+}
+
+// TensorEntry is one tensor as stored.
+type TensorEntry struct {
+	Name  string  `json:"name"`
+	DType string  `json:"dtype"`
+	Shape []int64 `json:"shape"`
+}
+
+// Failed reports whether any component failed its check.
+func (r *Report) Failed() bool {
+	for _, c := range r.Components {
+		if c.Check == CheckFailed {
+			return true
+		}
+	}
+	return false
+}

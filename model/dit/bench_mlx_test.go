@@ -1,0 +1,109 @@
+//go:build mlx
+
+package dit
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/wanconv/wanconv/mlx"
+)
+
+// BenchmarkForwardFullSize times one forward pass of a converted full-size
+// model (WANCONV_BENCH_DIR) on a (48, 4, 32, 32) latent with a 512-token
+// context: wall time, peak MLX memory and the share of time spent building
+// the graph (Go + cgo) rather than in mlx.Eval. WANCONV_BENCH_PRECISION
+// selects the compute precision (float32 default, or bfloat16).
+// WANCONV_BENCH_DIR=synthetic times the TI2V-5B architecture with bfloat16
+// weights that are all zero (norm weights one): same work, no download.
+func BenchmarkForwardFullSize(b *testing.B) {
+	dir := os.Getenv("WANCONV_BENCH_DIR")
+	if dir == "" {
+		b.Skip("set WANCONV_BENCH_DIR to a converted full-size directory")
+	}
+	requireMLX(b)
+	precision, err := ParsePrecision(os.Getenv("WANCONV_BENCH_PRECISION"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m *Model
+	if dir == "synthetic" {
+		m, err = zeroModel(ti2v5B(), Options{Compute: precision})
+	} else {
+		m, err = Load(dir, Options{Compute: precision})
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Free()
+	in, err := SyntheticInputs(m.Config, 4, 32, 32, 512, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var build, total float64
+	var peak int64
+	for range b.N {
+		tm, err := m.MeasureForward(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		build += tm.Build.Seconds()
+		total += tm.Total().Seconds()
+		peak = max(peak, tm.PeakMemory)
+		b.Logf("forward %v: build %v, eval %v, peak %.2f GB, output %v",
+			tm.Total(), tm.Build, tm.Eval, float64(tm.PeakMemory)/1e9, tm.Output)
+	}
+	b.ReportMetric(100*build/total, "build-%")
+	b.ReportMetric(float64(peak)/1e9, "peak-GB")
+	b.ReportMetric(total/float64(b.N), "s/forward")
+}
+
+// ti2v5B is the Wan2.2 TI2V-5B architecture.
+func ti2v5B() Config {
+	return Config{
+		ModelType: ModelTypeTI2V, PatchSize: [3]int{1, 2, 2}, TextLen: 512, InDim: 48, Dim: 3072, FFNDim: 14336,
+		FreqDim: 256, TextDim: 4096, OutDim: 48, NumHeads: 24, NumLayers: 30, WindowSize: [2]int{-1, -1},
+		QKNorm: true, CrossAttnNorm: true, Eps: 1e-6,
+	}
+}
+
+// zeroModel builds cfg with bfloat16 weights that are zero, except norm
+// weights (one). Each tensor is materialised from host bytes so that memory
+// and matmul costs are those of real weights.
+func zeroModel(cfg Config, opts Options) (*Model, error) {
+	var m *Model
+	err := mlx.Do(func() error {
+		weights := make(map[string]*mlx.Array)
+		var all []*mlx.Array
+		for _, s := range cfg.Tensors() {
+			n := 1
+			for _, d := range s.Shape {
+				n *= d
+			}
+			raw := make([]byte, 2*n)
+			if strings.Contains(s.Name, "norm") && strings.HasSuffix(s.Name, ".weight") {
+				for i := 1; i < len(raw); i += 2 {
+					raw[i] = 0x3f // bfloat16 1.0 = 0x3f80
+					raw[i-1] = 0x80
+				}
+			}
+			a := mlx.FromBytes(raw, mlx.BFloat16, s.Shape...)
+			if err := mlx.Eval(a); err != nil {
+				return err
+			}
+			mlx.Keep(a)
+			weights[s.Name] = a
+			all = append(all, a)
+		}
+		var err error
+		m, err = New(cfg, weights, opts)
+		if err != nil {
+			return err
+		}
+		m.owned = append(m.owned, all...)
+		return nil
+	})
+	return m, err
+}

@@ -1,0 +1,211 @@
+package dit
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const goldenDir = "../../golden"
+
+// mlxName applies the converter's naming rules to a PyTorch DiT name.
+func mlxName(name string) string {
+	for _, seq := range []string{"text_embedding.", "time_embedding.", "time_projection.", ".ffn."} {
+		if i := strings.Index(name, seq); i >= 0 {
+			at := i + len(seq)
+			return name[:at] + "layers." + name[at:]
+		}
+	}
+	return name
+}
+
+// mlxShape moves a conv weight's input-channel axis to the end.
+func mlxShape(name string, shape []int) []int {
+	if name != namePatchWeight {
+		return shape
+	}
+	return append(append([]int{shape[0]}, shape[2:]...), shape[1])
+}
+
+// inventoryShapes reads the TI2V-5B tensor inventory as MLX names and shapes.
+func inventoryShapes(t *testing.T) map[string][]int {
+	data, err := os.ReadFile(filepath.Join(goldenDir, "wan2.2-ti2v-5b.inventory.json"))
+	require.NoError(t, err)
+	var inv struct {
+		DiT struct {
+			Tensors [][2]json.RawMessage `json:"tensors"`
+		} `json:"dit"`
+	}
+	require.NoError(t, json.Unmarshal(data, &inv))
+	shapes := make(map[string][]int)
+	for _, entry := range inv.DiT.Tensors {
+		var name string
+		var shape []int
+		require.NoError(t, json.Unmarshal(entry[0], &name))
+		require.NoError(t, json.Unmarshal(entry[1], &shape))
+		shapes[mlxName(name)] = mlxShape(name, shape)
+	}
+	require.Len(t, shapes, 825)
+	return shapes
+}
+
+// tinyShapes reads the safetensors headers of the tiny release's DiT shards.
+func tinyShapes(t *testing.T) map[string][]int {
+	shapes := make(map[string][]int)
+	for _, f := range []string{"00001", "00002"} {
+		path := filepath.Join(goldenDir, "wan2.2-tiny", "diffusion_pytorch_model-"+f+"-of-00002.safetensors")
+		raw, err := os.ReadFile(path)
+		require.NoError(t, err)
+		n := binary.LittleEndian.Uint64(raw[:8])
+		var header map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(raw[8:8+n], &header))
+		for name, v := range header {
+			if name == "__metadata__" {
+				continue
+			}
+			var info struct {
+				Shape []int `json:"shape"`
+			}
+			require.NoError(t, json.Unmarshal(v, &info))
+			shapes[mlxName(name)] = mlxShape(name, info.Shape)
+		}
+	}
+	return shapes
+}
+
+const ti2v5BConfig = `{"_class_name": "WanModel", "dim": 3072, "eps": 1e-06, "ffn_dim": 14336,
+ "freq_dim": 256, "in_dim": 48, "model_type": "ti2v", "num_heads": 24, "num_layers": 30,
+ "out_dim": 48, "text_len": 512}`
+
+func TestInferConfigTI2V5B(t *testing.T) {
+	shapes := inventoryShapes(t)
+	cfg, err := InferConfig(shapes, []byte(ti2v5BConfig))
+	require.NoError(t, err)
+	require.Equal(t, Config{
+		ModelType: "ti2v", PatchSize: [3]int{1, 2, 2}, TextLen: 512, InDim: 48, Dim: 3072, FFNDim: 14336,
+		FreqDim: 256, TextDim: 4096, OutDim: 48, NumHeads: 24, NumLayers: 30, WindowSize: [2]int{-1, -1},
+		QKNorm: true, CrossAttnNorm: true, Eps: 1e-6,
+	}, cfg)
+	require.Equal(t, 128, cfg.HeadDim())
+	require.Equal(t, int64(4999787712), cfg.ParamCount()) // the release inventory's count
+	require.Empty(t, cfg.CheckShapes(shapes))
+	require.Len(t, cfg.Tensors(), 825)
+}
+
+func TestInferConfigTiny(t *testing.T) {
+	configJSON, err := os.ReadFile(filepath.Join(goldenDir, "wan2.2-tiny", "config.json"))
+	require.NoError(t, err)
+	shapes := tinyShapes(t)
+	cfg, err := InferConfig(shapes, configJSON)
+	require.NoError(t, err)
+	require.Equal(t, "ti2v", cfg.ModelType)
+	require.Equal(t, 64, cfg.TextDim) // not in config.json: from text_embedding.layers.0.weight
+	require.Equal(t, 4, cfg.NumHeads)
+	require.Equal(t, 32, cfg.TextLen)
+	require.Equal(t, int64(597568), cfg.ParamCount()) // golden.json param_count
+	require.Empty(t, cfg.CheckShapes(shapes))
+}
+
+func TestInferConfigErrors(t *testing.T) {
+	shapes := tinyShapes(t)
+	_, err := InferConfig(shapes, []byte(`{"model_type": "ti2v", "num_heads": 4, "dim": 64, "ffn_dim": 512}`))
+	require.ErrorContains(t, err, "config.json says dim=64 but the tensors give 128")
+	require.ErrorContains(t, err, "config.json says ffn_dim=512 but the tensors give 256")
+
+	_, err = InferConfig(shapes, []byte(`{"model_type": "ti2v", "num_heads": 3}`))
+	require.ErrorContains(t, err, "dim 128 is not divisible by num_heads 3")
+
+	_, err = InferConfig(shapes, []byte(`{"model_type": "i2v", "num_heads": 4}`))
+	require.ErrorContains(t, err, `model_type "i2v" is not supported`)
+
+	_, err = InferConfig(shapes, []byte(`{"num_heads": 4,`))
+	require.ErrorContains(t, err, "dit config.json")
+
+	delete(shapes, nameText0Weight)
+	delete(shapes, nameHeadWeight)
+	_, err = InferConfig(shapes, nil)
+	require.ErrorContains(t, err, "missing tensor "+nameText0Weight)
+	require.ErrorContains(t, err, "missing tensor "+nameHeadWeight)
+}
+
+func TestCheckShapesListsEveryProblem(t *testing.T) {
+	shapes := tinyShapes(t)
+	cfg, err := InferConfig(shapes, []byte(`{"model_type": "ti2v", "num_heads": 4, "text_len": 32}`))
+	require.NoError(t, err)
+	delete(shapes, "blocks.1.cross_attn.norm_k.weight")
+	shapes["blocks.0.ffn.layers.2.weight"] = []int{128, 255}
+	shapes["blocks.0.extra"] = []int{1}
+	problems := cfg.CheckShapes(shapes)
+	require.Equal(t, []string{
+		"tensor blocks.0.ffn.layers.2.weight has shape [128 255], want [128 256]",
+		"missing tensor blocks.1.cross_attn.norm_k.weight [128]",
+		"unexpected tensor blocks.0.extra",
+	}, problems)
+}
+
+func TestConfigWithoutOptionalNorms(t *testing.T) {
+	shapes := tinyShapes(t)
+	for name := range shapes {
+		if strings.Contains(name, "norm_q") || strings.Contains(name, "norm_k") || strings.Contains(name, "norm3") {
+			delete(shapes, name)
+		}
+	}
+	cfg, err := InferConfig(shapes, []byte(`{"model_type": "t2v", "num_heads": 4}`))
+	require.NoError(t, err)
+	require.False(t, cfg.QKNorm)
+	require.False(t, cfg.CrossAttnNorm)
+	require.Equal(t, 512, cfg.TextLen) // upstream default
+	require.Empty(t, cfg.CheckShapes(shapes))
+	require.Equal(t, int64(597568-2*(4*128+2*128)), cfg.ParamCount())
+}
+
+func TestParseIndex(t *testing.T) {
+	index, shards, err := parseIndex([]byte(`{"weight_map": {"a": "s-2.safetensors", "b": "s-1.safetensors", "c": "s-2.safetensors"}}`))
+	require.NoError(t, err)
+	require.Equal(t, []string{"s-1.safetensors", "s-2.safetensors"}, shards)
+	require.Equal(t, "s-1.safetensors", index["b"])
+
+	_, _, err = parseIndex([]byte(`{"weight_map": {"a": "../x.safetensors"}}`))
+	require.ErrorContains(t, err, `tensor a maps to "../x.safetensors"`)
+	_, _, err = parseIndex([]byte(`{"weight_map": {}}`))
+	require.ErrorContains(t, err, "weight_map is empty")
+	_, _, err = parseIndex([]byte(`{`))
+	require.Error(t, err)
+
+	ws := weightSet{index: index}
+	require.Equal(t, []string{
+		"tensor b is in s-2.safetensors but the index says s-1.safetensors",
+		"tensor d in s-2.safetensors is not in the index",
+	}, ws.checkShard("/x/s-2.safetensors", []string{"a", "b", "c", "d"}))
+	require.Equal(t, []string{"tensor c is indexed in s-2.safetensors but missing there"},
+		ws.missingFromShards(map[string]bool{"a": true, "b": true}))
+}
+
+func TestFindWeights(t *testing.T) {
+	dir := t.TempDir()
+	_, err := WeightFiles(dir)
+	require.ErrorContains(t, err, "no DiT weights in "+dir)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, weightsBase), nil, 0o644))
+	files, err := WeightFiles(dir)
+	require.NoError(t, err)
+	require.Equal(t, []string{filepath.Join(dir, weightsBase)}, files)
+
+	index := `{"weight_map": {"a": "wan_model_mlx-00002-of-00002.safetensors", "b": "wan_model_mlx-00001-of-00002.safetensors"}}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, weightsBase+".index.json"), []byte(index), 0o644))
+	files, err = WeightFiles(dir)
+	require.NoError(t, err)
+	require.Equal(t, []string{
+		filepath.Join(dir, "wan_model_mlx-00001-of-00002.safetensors"),
+		filepath.Join(dir, "wan_model_mlx-00002-of-00002.safetensors"),
+	}, files)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, weightsBase+".index.json"), []byte(`{"weight_map": 3}`), 0o644))
+	_, err = WeightFiles(dir)
+	require.ErrorContains(t, err, weightsBase+".index.json")
+}

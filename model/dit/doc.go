@@ -1,0 +1,69 @@
+// Package dit runs the Wan2.2 diffusion transformer (upstream WanModel,
+// model types "ti2v" and "t2v") on MLX, from weights converted by wanconv.
+//
+// # Architecture
+//
+// The sizes come from the weights' shapes; config.json adds model_type,
+// num_heads, text_len and eps (InferConfig). Weights use the converted MLX
+// names and layouts: nn.Sequential children are "layers.N"
+// (text_embedding.layers.0.weight, blocks.K.ffn.layers.2.bias, …) and the
+// patch-embedding convolution is channels-last [dim, pt, ph, pw, in_dim].
+// Config.Tensors lists every tensor with its shape.
+//
+// One forward pass, for a latent x [C, F, H, W] and seq_len tokens:
+//
+//   - Patches: a 3-D convolution with kernel = stride = patch_size over x
+//     (channels-last [1, F, H, W, C]) gives F'·H'·W' tokens ordered (f, h, w),
+//     zero-padded to seq_len rows.
+//   - Time: each timestep's sinusoidal embedding (SinusoidalEmbedding,
+//     float64 on the host, then float32) goes through Linear→SiLU→Linear (e);
+//     SiLU→Linear gives the projection e0 [6, dim]. Timesteps are per token
+//     ([1, seq_len], ti2v) or one for all tokens ([1], t2v). The MLPs run once
+//     per distinct timestep and rows are gathered per token.
+//   - Text: context [L, text_dim] is zero-padded to text_len rows and embedded
+//     by Linear→GELU(tanh)→Linear; the padded rows are not masked.
+//   - Each block, with (e_0 … e_5) = modulation + e0:
+//     x += SelfAttn(LN(x)(1+e_1)+e_0)·e_2; x += CrossAttn(norm3(x), text);
+//     x += FFN(LN(x)(1+e_4)+e_3)·e_5. LN has no affine parameters; norm3 does
+//     (cross_attn_norm). q and k get an RMS norm over the whole dim before the
+//     heads split. Self-attention rotates q and k (RopeTable) and masks keys of
+//     padded tokens (padded queries are computed and later dropped);
+//     cross-attention has neither. Scale 1/√head_dim.
+//   - Head: (shift, scale) = head.modulation + e; Linear(LN(x)(1+scale)+shift),
+//     padded tokens dropped, unpatchified to [out_dim, F'pt, H'ph, W'pw].
+//
+// # Precision
+//
+// Norms, softmax, modulation, RoPE, the time embedding, the patch embedding
+// and the residual stream are float32. Options.Compute picks the dtype of the
+// matmuls and attention: Float32 (default; stored bfloat16 weights are widened
+// inside the graph one block at a time, so memory stays near the stored size)
+// or BFloat16 (faster, less accurate). Options.CastAtLoad widens once at load
+// instead (twice the memory for bfloat16 weights).
+//
+// # Synthetic inputs
+//
+// SyntheticInputs(cfg, frames, h, w, ctxLen, seed) draws reproducible inputs.
+// The generator is SplitMix64 seeded with seed: each draw adds
+// 0x9E3779B97F4A7C15 to the 64-bit state z, then
+// z = (z ⊕ z>>30)·0xBF58476D1CE4E5B9, z = (z ⊕ z>>27)·0x94D049BB133111EB,
+// output z ⊕ z>>31 (all mod 2⁶⁴). A uniform is (output >> 11)·2⁻⁵³ in [0, 1).
+// Normals come in Box–Muller pairs: u1 = 1 − uniform, u2 = uniform,
+// r = √(−2 ln u1), first r·cos(2π·u2), then r·sin(2π·u2); a pair's second
+// value is used by the next request, even across tensors. Values are computed
+// in float64 and rounded to float32.
+//
+// In order: x [in_dim, frames, h, w] (row-major, in_dim·frames·h·w normals),
+// then context [ctxLen, text_dim] (normals), then the timestep
+// τ = ⌊1000·uniform⌋ from the next raw draw. seq_len is the token count
+// (frames/pt)(h/ph)(w/pw) (no padding). For ti2v, t is [1, seq_len] with 0 for
+// the tokens of the first latent frame (the conditioning image) and τ for the
+// rest; for t2v, t = [τ] with shape [1].
+//
+// # MLX
+//
+// The MLX parts build with the "mlx" tag; without it only the host-side
+// parts (configuration, RoPE tables, timestep embedding, synthetic inputs)
+// compile. Forward must run inside mlx.Do; each block is built inside
+// mlx.Scoped so that its intermediates are released.
+package dit

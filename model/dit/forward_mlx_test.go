@@ -1,0 +1,262 @@
+//go:build mlx
+
+package dit
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wanconv/wanconv/mlx"
+)
+
+const referencePath = goldenDir + "/wan2.2-tiny.reference/reference.safetensors"
+
+func requireMLX(t testing.TB) {
+	t.Helper()
+	if !mlx.Available() {
+		t.Skip("MLX is not available in this build")
+	}
+}
+
+// loadDir loads a converted dir's DiT weights and config.json inside the
+// current Do.
+func loadDir(t testing.TB, dir string) (Config, map[string]*mlx.Array) {
+	t.Helper()
+	files, err := WeightFiles(dir)
+	require.NoError(t, err)
+	weights := make(map[string]*mlx.Array)
+	for _, f := range files {
+		arrs, _, err := mlx.LoadSafetensors(f)
+		require.NoError(t, err)
+		for k, v := range arrs {
+			weights[k] = v
+		}
+	}
+	configJSON, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	require.NoError(t, err)
+	cfg, err := ConfigFromWeights(weights, configJSON)
+	require.NoError(t, err)
+	return cfg, weights
+}
+
+// reference holds the tiny upstream inputs and output.
+type reference struct {
+	x, t, context, output *mlx.Array
+	seqLen                int
+}
+
+func loadReference(t testing.TB) reference {
+	t.Helper()
+	arrs, _, err := mlx.LoadSafetensors(referencePath)
+	require.NoError(t, err)
+	return reference{x: arrs["dit.input.x"], t: arrs["dit.input.t"], context: arrs["dit.input.context"],
+		output: arrs["dit.output"], seqLen: 80} // golden.json dit.seq_len
+}
+
+// compare returns max|got−want| and that divided by std(want).
+func compare(t testing.TB, got, want *mlx.Array) (maxAbs, rel float64) {
+	t.Helper()
+	require.Equal(t, want.Shape(), got.Shape())
+	g, err := got.Float32s()
+	require.NoError(t, err)
+	w, err := want.Float32s()
+	require.NoError(t, err)
+	var sum, sq float64
+	for i := range w {
+		d := math.Abs(float64(g[i]) - float64(w[i]))
+		require.False(t, math.IsNaN(d), "NaN at %d", i)
+		maxAbs = math.Max(maxAbs, d)
+		sum += float64(w[i])
+	}
+	mean := sum / float64(len(w))
+	for _, v := range w {
+		sq += (float64(v) - mean) * (float64(v) - mean)
+	}
+	return maxAbs, maxAbs / math.Sqrt(sq/float64(len(w)))
+}
+
+// forwardReference converts the tiny release with dtype, runs the reference
+// inputs and returns the error against the upstream output.
+func forwardReference(t *testing.T, dtype string, opts Options) (maxAbs, rel float64) {
+	requireMLX(t)
+	dir := convertTiny(t, dtype)
+	require.NoError(t, mlx.Do(func() error {
+		cfg, weights := loadDir(t, dir)
+		m, err := New(cfg, weights, opts)
+		require.NoError(t, err)
+		defer m.Free()
+		ref := loadReference(t)
+		out, err := m.Forward(ref.x, ref.t, ref.context, ref.seqLen)
+		require.NoError(t, err)
+		require.NoError(t, mlx.Eval(out))
+		require.Equal(t, mlx.Float32, out.Dtype())
+		maxAbs, rel = compare(t, out, ref.output)
+		return nil
+	}))
+	if dtype == "" {
+		dtype = "bfloat16 (default)"
+	}
+	t.Logf("dit %s weights, %v compute: max|err| %.3g, max|err|/std(ref) %.3g", dtype, opts.Compute, maxAbs, rel)
+	return maxAbs, rel
+}
+
+func TestForwardFloat32Weights(t *testing.T) {
+	_, rel := forwardReference(t, "float32", Options{})
+	require.LessOrEqual(t, rel, 1e-4)
+}
+
+func TestForwardBFloat16Weights(t *testing.T) {
+	_, rel := forwardReference(t, "", Options{}) // converter default: bfloat16
+	require.LessOrEqual(t, rel, 2e-2)
+}
+
+func TestForwardBFloat16WeightsCastAtLoad(t *testing.T) {
+	_, rel := forwardReference(t, "", Options{CastAtLoad: true})
+	require.LessOrEqual(t, rel, 2e-2)
+}
+
+func TestForwardBFloat16Compute(t *testing.T) {
+	_, rel := forwardReference(t, "", Options{Compute: BFloat16})
+	require.LessOrEqual(t, rel, 2e-2)
+}
+
+// tinyModel runs f with the float32-converted tiny model inside one Do.
+func tinyModel(t *testing.T, f func(m *Model, ref reference)) {
+	requireMLX(t)
+	dir := convertTiny(t, "float32")
+	require.NoError(t, mlx.Do(func() error {
+		cfg, weights := loadDir(t, dir)
+		m, err := New(cfg, weights, Options{})
+		require.NoError(t, err)
+		defer m.Free()
+		f(m, loadReference(t))
+		return nil
+	}))
+}
+
+func run(t *testing.T, m *Model, x, ts, ctx *mlx.Array, seqLen int) *mlx.Array {
+	out, err := m.Forward(x, ts, ctx, seqLen)
+	require.NoError(t, err)
+	require.NoError(t, mlx.Eval(out))
+	return out
+}
+
+// A t2v-style timestep [1] is broadcast to every token, as upstream does.
+func TestForwardScalarTimestep(t *testing.T) {
+	tinyModel(t, func(m *Model, ref reference) {
+		scalar := run(t, m, ref.x, mlx.FromFloat32s([]float32{700}, 1), ref.context, ref.seqLen)
+		perToken := make([]float32, ref.seqLen)
+		for i := range perToken {
+			perToken[i] = 700
+		}
+		expanded := run(t, m, ref.x, mlx.FromFloat32s(perToken, 1, ref.seqLen), ref.context, ref.seqLen)
+		maxAbs, _ := compare(t, scalar, expanded)
+		require.LessOrEqual(t, maxAbs, 1e-6)
+		// and it differs from the reference, whose first frame has t = 0
+		maxAbs, _ = compare(t, scalar, ref.output)
+		require.Greater(t, maxAbs, 1e-2)
+	})
+}
+
+// Padded tokens must not influence the real ones (keys are masked), so the
+// output is the same for any seq_len ≥ the token count.
+func TestForwardPaddingIsMasked(t *testing.T) {
+	tinyModel(t, func(m *Model, ref reference) {
+		ts := mlx.FromFloat32s([]float32{300}, 1)
+		exact := run(t, m, ref.x, ts, ref.context, 72) // 3·4·6 tokens, no padding
+		padded := run(t, m, ref.x, ts, ref.context, 97)
+		maxAbs, _ := compare(t, padded, exact)
+		require.LessOrEqual(t, maxAbs, 1e-5)
+	})
+}
+
+func TestForwardRejectsBadInputs(t *testing.T) {
+	tinyModel(t, func(m *Model, ref reference) {
+		one := mlx.FromFloat32s([]float32{1}, 1)
+		_, err := m.Forward(mlx.Zeros(mlx.Float32, 16, 3, 8, 12), one, ref.context, 80)
+		require.ErrorContains(t, err, "latent x has shape [16 3 8 12], want [48, F, H, W]")
+		_, err = m.Forward(ref.x, ref.t, ref.context, 60)
+		require.ErrorContains(t, err, "gives 72 tokens, more than seq_len 60")
+		_, err = m.Forward(ref.x, mlx.Zeros(mlx.Float32, 1, 79), ref.context, 80)
+		require.ErrorContains(t, err, "timesteps t have shape [1 79], want [1] or [1, 80]")
+		_, err = m.Forward(ref.x, one, mlx.Zeros(mlx.Float32, 33, 64), 80)
+		require.ErrorContains(t, err, "context has shape [33 64], want [L ≤ 32, 64]")
+		_, err = m.Forward(ref.x, mlx.FromFloat32s([]float32{float32(math.NaN())}, 1), ref.context, 80)
+		require.ErrorContains(t, err, "not finite")
+		_, err = m.Forward(mlx.Zeros(mlx.Float32, 48, 1, 1, 12), one, ref.context, 80)
+		require.ErrorContains(t, err, "smaller than patch")
+	})
+}
+
+func TestNewListsEveryProblem(t *testing.T) {
+	requireMLX(t)
+	dir := convertTiny(t, "float32")
+	require.NoError(t, mlx.Do(func() error {
+		cfg, weights := loadDir(t, dir)
+		delete(weights, "blocks.1.self_attn.norm_q.weight")
+		weights["head.head.bias"] = mlx.Zeros(mlx.Float32, 191)
+		weights["blocks.0.modulation"] = mlx.Zeros(mlx.Int32, 1, 6, 128)
+		_, err := New(cfg, weights, Options{})
+		require.ErrorContains(t, err, "3 problems")
+		require.ErrorContains(t, err, "missing tensor blocks.1.self_attn.norm_q.weight [128]")
+		require.ErrorContains(t, err, "tensor head.head.bias has shape [191], want [192]")
+		require.ErrorContains(t, err, "tensor blocks.0.modulation has dtype")
+		_, err = New(cfg, weights, Options{Compute: Precision(7)})
+		require.ErrorContains(t, err, "unsupported compute precision")
+		return nil
+	}))
+}
+
+// Load owns its weights: Free returns exactly their memory.
+func TestLoadForwardAndFree(t *testing.T) {
+	requireMLX(t)
+	dir := convertTiny(t, "float32")
+	active := func() (n int64) {
+		require.NoError(t, mlx.Do(func() error { n = mlx.ActiveMemory(); return nil }))
+		return n
+	}
+	before := active()
+	m, err := Load(dir, Options{})
+	require.NoError(t, err)
+	weightBytes := m.Config.ParamCount() * 4 // float32
+	require.Equal(t, before+weightBytes, active())
+	m.Free()
+	require.Equal(t, before, active())
+
+	m, err = Load(dir, Options{})
+	require.NoError(t, err)
+	require.Equal(t, 2, m.Config.NumLayers)
+	require.NoError(t, mlx.Do(func() error {
+		ref := loadReference(t)
+		out := run(t, m, ref.x, ref.t, ref.context, ref.seqLen)
+		_, rel := compare(t, out, ref.output)
+		require.LessOrEqual(t, rel, 1e-4)
+		return nil
+	}))
+	afterForward := active()
+	m.Free()
+	require.Equal(t, afterForward-weightBytes, active())
+
+	_, err = Load(t.TempDir(), Options{})
+	require.ErrorContains(t, err, "config.json")
+}
+
+// SyntheticInputs feed Forward directly.
+func TestSyntheticInputsForward(t *testing.T) {
+	tinyModel(t, func(m *Model, ref reference) {
+		in, err := SyntheticInputs(m.Config, 2, 4, 6, 5, 3)
+		require.NoError(t, err)
+		x, ts, ctx := in.Arrays()
+		out := run(t, m, x, ts, ctx, in.SeqLen)
+		require.Equal(t, []int{48, 2, 4, 6}, out.Shape())
+		v, err := out.Float32s()
+		require.NoError(t, err)
+		for _, f := range v {
+			require.False(t, math.IsNaN(float64(f)) || math.IsInf(float64(f), 0))
+		}
+	})
+}

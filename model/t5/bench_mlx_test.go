@@ -1,0 +1,62 @@
+//go:build mlx
+
+package t5
+
+import (
+	"os"
+	"testing"
+
+	"github.com/wanconv/wanconv/mlx"
+)
+
+// benchEncode encodes a synthetic 512-token prompt (300 real tokens, the rest
+// padding, as the upstream tokenizer pads to text_len 512) b.N times and
+// reports the peak MLX memory of the runs.
+func benchEncode(b *testing.B, m *Model, length int) {
+	ids, mask, err := SyntheticTokens(m.Config.Vocab, length, length*300/512, 2026)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := m.EncodeTokens(ids, mask); err != nil { // warm-up (loads lazily read weights)
+		b.Fatal(err)
+	}
+	mlx.ResetPeakMemory()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.EncodeTokens(ids, mask); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(mlx.PeakMemory())/1e9, "peak-GB")
+	b.ReportMetric(float64(mlx.ActiveMemory())/1e9, "weights-GB")
+}
+
+// BenchmarkEncodeTiny runs the golden tiny encoder (converted with the
+// converter's default bfloat16) on 512 tokens.
+func BenchmarkEncodeTiny(b *testing.B) {
+	requireMLX(b)
+	m := loadModel(b, convertTiny(b, "bfloat16"), Options{})
+	benchEncode(b, m, 512)
+}
+
+// BenchmarkEncodeFullSize runs umt5-xxl from the converted directory named by
+// WANCONV_BENCH_DIR on 512 tokens. Matmuls run in the weight dtype (bfloat16
+// weights take about 11.4 GB) unless WANCONV_BENCH_MATMUL=float32.
+func BenchmarkEncodeFullSize(b *testing.B) {
+	requireMLX(b)
+	dir := os.Getenv("WANCONV_BENCH_DIR")
+	if dir == "" {
+		b.Skip("set WANCONV_BENCH_DIR to a converted full-size directory to run this benchmark")
+	}
+	opts := Options{Matmul: MatmulWeightDType}
+	if os.Getenv("WANCONV_BENCH_MATMUL") == "float32" {
+		opts.Matmul = MatmulFloat32
+	}
+	m := loadModel(b, dir, opts)
+	if m.Config != UMT5XXL() {
+		b.Logf("note: %s holds %+v, not umt5-xxl", dir, m.Config)
+	}
+	b.Logf("%d parameters, weights %s, matmuls %s", m.ParamCount(), m.WeightDType(), opts.Matmul)
+	benchEncode(b, m, 512)
+}

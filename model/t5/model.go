@@ -1,0 +1,190 @@
+//go:build mlx
+
+package t5
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/wanconv/wanconv/mlx"
+)
+
+// Model is a T5 encoder whose weights live on MLX. Its weights are detached
+// from every scope (mlx.Keep) until Free.
+type Model struct {
+	Config  Config
+	Options Options
+
+	embedding *mlx.Array // [vocab, dim]
+	blocks    []block
+	norm      *mlx.Array // [dim]
+	owned     []*mlx.Array
+}
+
+// block is one T5SelfAttention layer with its own relative position table.
+type block struct {
+	norm1, norm2 *mlx.Array // [dim]
+	attn         attention
+	ffn          feedForward
+	posEmbedding *mlx.Array // [num_buckets, num_heads]
+}
+
+type attention struct {
+	q, k, v *mlx.Array // [dim_attn, dim]
+	o       *mlx.Array // [dim, dim_attn]
+}
+
+type feedForward struct {
+	gate, fc1 *mlx.Array // [dim_ffn, dim]
+	fc2       *mlx.Array // [dim, dim_ffn]
+}
+
+// ConfigFromWeights infers the architecture from converted weights; see
+// ConfigFromShapes.
+func ConfigFromWeights(weights map[string]*mlx.Array) (Config, error) {
+	return ConfigFromShapes(shapesOfArrays(weights))
+}
+
+func shapesOfArrays(weights map[string]*mlx.Array) map[string][]int {
+	shapes := make(map[string][]int, len(weights))
+	for name, a := range weights {
+		if a == nil {
+			shapes[name] = nil
+			continue
+		}
+		shapes[name] = a.Shape()
+	}
+	return shapes
+}
+
+// New builds the encoder from converted weights (MLX names). It reports, in
+// one error, every missing, wrong-shaped, unexpected or non-floating-point
+// tensor. The weights it uses are detached from the caller's scope
+// (mlx.Keep) and released by Free. New may be called inside or outside
+// mlx.Do.
+func New(cfg Config, weights map[string]*mlx.Array, opts Options) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Matmul != MatmulFloat32 && opts.Matmul != MatmulWeightDType {
+		return nil, fmt.Errorf("t5: unknown matmul precision %d", int(opts.Matmul))
+	}
+	m := &Model{Config: cfg, Options: opts}
+	err := mlx.Do(func() error {
+		if err := cfg.CheckShapes(shapesOfArrays(weights)); err != nil {
+			return err
+		}
+		if err := checkFloating(weights); err != nil {
+			return err
+		}
+		m.collect(weights)
+		mlx.Keep(m.owned...)
+		return mlx.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// collect picks the weights by name; they have been checked.
+func (m *Model) collect(weights map[string]*mlx.Array) {
+	take := func(name string) *mlx.Array {
+		a := weights[name]
+		m.owned = append(m.owned, a)
+		return a
+	}
+	m.embedding = take(nameTokenEmbedding)
+	for k := 0; k < m.Config.NumLayers; k++ {
+		n := namesOfBlock(k)
+		m.blocks = append(m.blocks, block{
+			norm1:        take(n.Norm1),
+			norm2:        take(n.Norm2),
+			attn:         attention{q: take(n.Q), k: take(n.K), v: take(n.V), o: take(n.O)},
+			ffn:          feedForward{gate: take(n.Gate), fc1: take(n.FC1), fc2: take(n.FC2)},
+			posEmbedding: take(n.PosEmbedding),
+		})
+	}
+	m.norm = take(nameFinalNorm)
+}
+
+func checkFloating(weights map[string]*mlx.Array) error {
+	var bad []string
+	for name, a := range weights {
+		if a == nil {
+			bad = append(bad, fmt.Sprintf("tensor %s is nil", name))
+			continue
+		}
+		switch a.Dtype() {
+		case mlx.Float32, mlx.BFloat16, mlx.Float16:
+		default:
+			bad = append(bad, fmt.Sprintf("tensor %s has dtype %s, want float32, bfloat16 or float16", name, a.Dtype()))
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return fmt.Errorf("t5: %s", errors.Join(toErrors(bad)...))
+	}
+	return nil
+}
+
+func toErrors(msgs []string) []error {
+	errs := make([]error, len(msgs))
+	for i, s := range msgs {
+		errs[i] = errors.New(s)
+	}
+	return errs
+}
+
+// Load reads the encoder from a converted file (t5_encoder_mlx.safetensors)
+// or from a converted directory holding that file, infers its architecture
+// and builds it with New. Errors name the file.
+func Load(path string, opts Options) (*Model, error) {
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("t5: %w", err)
+	} else if st.IsDir() {
+		path = filepath.Join(path, WeightsFileName)
+	}
+	var m *Model
+	err := mlx.Do(func() error {
+		weights, _, err := mlx.LoadSafetensors(path)
+		if err != nil {
+			return err
+		}
+		cfg, err := ConfigFromWeights(weights)
+		if err != nil {
+			return err
+		}
+		m, err = New(cfg, weights, opts)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Free releases the weights. The model must not be used afterwards.
+func (m *Model) Free() {
+	if m == nil || len(m.owned) == 0 {
+		return
+	}
+	owned := m.owned
+	m.owned = nil
+	_ = mlx.Do(func() error {
+		for _, a := range owned {
+			a.Free()
+		}
+		return nil
+	})
+}
+
+// WeightDType is the dtype the token embedding is stored in (the converter
+// writes one dtype per component).
+func (m *Model) WeightDType() mlx.Dtype { return m.embedding.Dtype() }
+
+// ParamCount is the number of parameters.
+func (m *Model) ParamCount() int64 { return m.Config.ParamCount() }

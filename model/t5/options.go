@@ -1,0 +1,41 @@
+package t5
+
+// MatmulPrecision selects the dtype of the encoder's matrix multiplications.
+// It concerns the seven weight projections of each block (q, k, v, o, gate,
+// fc1, fc2). Whatever the choice, the residual stream, the RMS norms, the
+// attention products q·kᵀ and p·v (cheap next to the projections), the
+// position bias and mask, the softmax and the GELU are computed in float32,
+// and Encode returns float32.
+type MatmulPrecision int
+
+const (
+	// MatmulFloat32 (the default) multiplies in float32. Weights stored in a
+	// narrower dtype are upcast one block at a time inside that block's
+	// scope, so only one block's float32 copy is alive at once.
+	MatmulFloat32 MatmulPrecision = iota
+	// MatmulWeightDType multiplies in each weight's stored dtype (bfloat16
+	// for the converter's default output): activations are cast to it before
+	// each projection and the products are widened back to float32. No
+	// float32 weight copy is made, which is the choice for the full-size
+	// encoder on a small machine.
+	MatmulWeightDType
+)
+
+// String names the precision.
+func (p MatmulPrecision) String() string {
+	switch p {
+	case MatmulFloat32:
+		return "float32"
+	case MatmulWeightDType:
+		return "weight-dtype"
+	}
+	return "MatmulPrecision(?)"
+}
+
+// Options tune how the encoder runs; the zero value is the accurate default.
+type Options struct {
+	Matmul MatmulPrecision
+}
+
+// WeightsFileName is the encoder's file in a converted directory.
+const WeightsFileName = "t5_encoder_mlx.safetensors"

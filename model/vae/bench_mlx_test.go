@@ -1,0 +1,71 @@
+//go:build mlx
+
+package vae
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/wanconv/wanconv/mlx"
+)
+
+// BenchmarkVAEFullSize decodes a (48, 2, 8, 8) latent into a 5-frame
+// 128×128 video and encodes that video again with a full-size converted VAE
+// (WANCONV_BENCH_DIR; optional WANCONV_BENCH_DTYPE=bfloat16 for bf16
+// compute). It reports the wall time of each half and MLX's peak memory.
+func BenchmarkVAEFullSize(b *testing.B) {
+	dir := os.Getenv("WANCONV_BENCH_DIR")
+	if dir == "" {
+		b.Skip("set WANCONV_BENCH_DIR to a converted full-size Wan2.2 dir to run")
+	}
+	opts := Options{}
+	if os.Getenv("WANCONV_BENCH_DTYPE") == "bfloat16" {
+		opts.ComputeDType = mlx.BFloat16
+	}
+	m, err := Load(dir, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Free()
+	if c := m.Config(); c.Dim != 160 || c.DecDim != 256 {
+		b.Fatalf("%s is not the full-size VAE (dim %d, dec_dim %d)", dir, c.Dim, c.DecDim)
+	}
+	// A smooth deterministic latent in the normalised range.
+	lat := SyntheticVideo(2*8, 8, 48, 11) // 3·16·8·48 values; take 48·2·8·8 of them
+	lat = lat[:48*2*8*8]
+	for i := range lat {
+		lat[i] *= 2
+	}
+	var decodeTime, encodeTime time.Duration
+	mlx.ResetPeakMemory()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		err := mlx.Do(func() error {
+			start := time.Now()
+			video, err := m.Decode(mlx.FromFloat32s(lat, 48, 2, 8, 8))
+			if err != nil {
+				return err
+			}
+			decodeTime += time.Since(start)
+			start = time.Now()
+			z, err := m.Encode(video)
+			if err != nil {
+				return err
+			}
+			encodeTime += time.Since(start)
+			if s := z.Shape(); s[0] != 48 || s[1] != 2 || s[2] != 8 || s[3] != 8 {
+				b.Fatalf("latent shape %v", s)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(decodeTime.Seconds()/float64(b.N), "decode-s/op")
+	b.ReportMetric(encodeTime.Seconds()/float64(b.N), "encode-s/op")
+	b.ReportMetric(float64(mlx.PeakMemory())/(1<<30), "peak-GiB")
+	b.ReportMetric(float64(m.ParamCount())/1e6, "Mparams")
+}

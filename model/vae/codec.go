@@ -1,0 +1,179 @@
+//go:build mlx
+
+package vae
+
+import (
+	"fmt"
+
+	"github.com/wanconv/wanconv/mlx"
+)
+
+// patchify folds 2×2 pixel blocks into channels: a [3, F, H, W] video
+// becomes [1, F, H/2, W/2, 12] with channel index c·4 + r·2 + q, where q is
+// the row offset and r the column offset inside the block (upstream's
+// "b c f (h q) (w r) -> b (c r q) f h w", channels-last).
+func patchify(video *mlx.Array) *mlx.Array {
+	c, f, h, w := video.Dim(0), video.Dim(1), video.Dim(2), video.Dim(3)
+	p := PatchSize
+	x := mlx.Reshape(video, c, f, h/p, p, w/p, p)
+	x = mlx.Transpose(x, 1, 2, 4, 0, 5, 3)
+	return mlx.Reshape(x, 1, f, h/p, w/p, c*p*p)
+}
+
+// unpatchify is the inverse of patchify: [1, F, h, w, 12] → [3, F, 2h, 2w].
+func unpatchify(x *mlx.Array) *mlx.Array {
+	f, h, w, cpp := x.Dim(1), x.Dim(2), x.Dim(3), x.Dim(4)
+	p := PatchSize
+	c := cpp / (p * p)
+	x = mlx.Reshape(x, f, h, w, c, p, p)
+	x = mlx.Transpose(x, 3, 0, 1, 5, 2, 4)
+	return mlx.Reshape(x, c, f, h*p, w*p)
+}
+
+// LatentFrames is the number of latent frames Encode produces for a video
+// of the given length: upstream encodes the first frame and then complete
+// groups of TemporalFactor frames, ignoring a trailing partial group.
+func (c Config) LatentFrames(videoFrames int) int {
+	if videoFrames < 1 {
+		return 0
+	}
+	return 1 + (videoFrames-1)/c.TemporalFactor()
+}
+
+// VideoFrames is the number of frames Decode produces for a latent of the
+// given length.
+func (c Config) VideoFrames(latentFrames int) int {
+	if latentFrames < 1 {
+		return 0
+	}
+	return 1 + (latentFrames-1)*c.TemporalFactor()
+}
+
+// runChunk computes one chunk in a child scope, evaluates it together with
+// the stream's new caches and frees the caches they replace, so that only
+// the chunk output and the caches outlive the chunk.
+func runChunk(st *stream, compute func() *mlx.Array) (*mlx.Array, error) {
+	before := append([]*mlx.Array(nil), st.frames...)
+	out := mlx.Scoped(func() []*mlx.Array {
+		res := []*mlx.Array{compute()}
+		for i, a := range st.frames {
+			if a != nil && a != before[i] {
+				res = append(res, a)
+			}
+		}
+		return res
+	})
+	if err := mlx.Eval(out...); err != nil {
+		return nil, err
+	}
+	for i, a := range before {
+		if a != nil && a != st.frames[i] {
+			a.Free()
+		}
+	}
+	return out[0], nil
+}
+
+// scopedResult runs f in a child scope so that everything it creates
+// except its result is freed when it returns.
+func scopedResult(f func() (*mlx.Array, error)) (*mlx.Array, error) {
+	var err error
+	out := mlx.Scoped(func() []*mlx.Array {
+		var y *mlx.Array
+		y, err = f()
+		if err != nil {
+			return nil
+		}
+		return []*mlx.Array{y}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// Encode maps a video [3, F, H, W] with values in [−1, 1] to its normalised
+// latent [z_dim, 1 + (F−1)/4, H/16, W/16] (float32), as upstream's
+// Wan2_2_VAE.encode: the first frame is encoded alone, then complete
+// groups of four frames (trailing frames that do not fill a group are
+// ignored, as upstream does); mu is normalised with the latent statistics.
+// H and W must be multiples of 16. Call it inside mlx.Do; the result
+// belongs to the caller's scope, all intermediates are freed.
+func (m *Model) Encode(video *mlx.Array) (*mlx.Array, error) {
+	if video == nil || !video.Valid() {
+		return nil, fmt.Errorf("vae encode: invalid video array")
+	}
+	sf := m.cfg.SpatialFactor()
+	s := video.Shape()
+	if len(s) != 4 || s[0] != videoChannels || s[1] < 1 || s[2] < sf || s[3] < sf || s[2]%sf != 0 || s[3]%sf != 0 {
+		return nil, fmt.Errorf("vae encode: video shape %v, want [3, F ≥ 1, H, W] with H and W positive multiples of %d", s, sf)
+	}
+	return scopedResult(func() (*mlx.Array, error) {
+		x := patchify(mlx.AsType(video, m.dtype))
+		st := newStream(m.enc.slots)
+		tf := m.cfg.TemporalFactor()
+		n := m.cfg.LatentFrames(s[1])
+		chunks := make([]*mlx.Array, 0, n)
+		for i := 0; i < n; i++ {
+			start, stop := 0, 1
+			if i > 0 {
+				start, stop = 1+tf*(i-1), 1+tf*i
+			}
+			mu, err := runChunk(st, func() *mlx.Array {
+				mu := m.enc.forward(mlx.SliceAxis(x, 1, start, stop), st)
+				mu = mlx.Sub(mlx.AsType(mu, mlx.Float32), m.mean)
+				return mlx.Mul(mu, m.invStd)
+			})
+			if err != nil {
+				return nil, fmt.Errorf("vae encode: chunk %d (frames %d..%d): %w", i, start, stop-1, err)
+			}
+			chunks = append(chunks, mu)
+		}
+		z := mlx.Concatenate(1, chunks...)
+		z = mlx.Transpose(mlx.Squeeze(z, 0), 3, 0, 1, 2)
+		if err := mlx.Eval(z); err != nil {
+			return nil, fmt.Errorf("vae encode: %w", err)
+		}
+		return z, nil
+	})
+}
+
+// Decode maps a normalised latent [z_dim, F', h, w] to a video
+// [3, 1 + 4(F'−1), 16h, 16w] (float32) clamped to [−1, 1], as upstream's
+// Wan2_2_VAE.decode: the latent is denormalised and decoded one latent
+// frame at a time. Call it inside mlx.Do; the result belongs to the
+// caller's scope, all intermediates are freed.
+func (m *Model) Decode(latent *mlx.Array) (*mlx.Array, error) {
+	if latent == nil || !latent.Valid() {
+		return nil, fmt.Errorf("vae decode: invalid latent array")
+	}
+	s := latent.Shape()
+	if len(s) != 4 || s[0] != m.cfg.ZDim || s[1] < 1 || s[2] < 1 || s[3] < 1 {
+		return nil, fmt.Errorf("vae decode: latent shape %v, want [%d, F ≥ 1, h ≥ 1, w ≥ 1]", s, m.cfg.ZDim)
+	}
+	return scopedResult(func() (*mlx.Array, error) {
+		// Denormalise in float32 as upstream does (z / (1/std) + mean),
+		// with channels last.
+		z := mlx.Transpose(mlx.AsType(latent, mlx.Float32), 1, 2, 3, 0)
+		z = mlx.Add(mlx.Div(z, m.invStd), m.mean)
+		z = mlx.ExpandDims(mlx.AsType(z, m.dtype), 0)
+		st := newStream(m.dec.slots)
+		chunks := make([]*mlx.Array, 0, s[1])
+		for i := 0; i < s[1]; i++ {
+			y, err := runChunk(st, func() *mlx.Array {
+				return m.dec.forward(mlx.SliceAxis(z, 1, i, i+1), st, i == 0)
+			})
+			if err != nil {
+				return nil, fmt.Errorf("vae decode: latent frame %d: %w", i, err)
+			}
+			chunks = append(chunks, y)
+		}
+		video := unpatchify(mlx.Concatenate(1, chunks...))
+		video = mlx.AsType(video, mlx.Float32)
+		video = mlx.Minimum(mlx.Maximum(video, mlx.Scalar(-1)), mlx.Scalar(1))
+		if err := mlx.Eval(video); err != nil {
+			return nil, fmt.Errorf("vae decode: %w", err)
+		}
+		return video, nil
+	})
+}

@@ -1,0 +1,22 @@
+// Package vae rebuilds the Wan2.2 video VAE (upstream Wan-Video/Wan2.2
+// wan/modules/vae2_2.py: WanVAE_ wrapped by Wan2_2_VAE, 48 latent channels)
+// on MLX from a converted checkpoint, and encodes and decodes videos with it.
+//
+// The architecture (base widths, latent width, width multipliers, residual
+// blocks per level and the temporal down/upsampling flags) is inferred from
+// the converted tensor names and shapes (see Config and InferConfig); the
+// converted naming is the wanconv one: nn.Sequential children are
+// "layers.N", Conv3d weights are (O, kT, kH, kW, I), Conv2d weights
+// (O, kH, kW, I) and RMS-norm gammas (C,).
+//
+// Upstream processes video causally in chunks and so does this package:
+// Encode feeds the first frame alone and then groups of four frames, Decode
+// one latent frame at a time, carrying per-convolution caches of the last
+// input frames between chunks exactly as upstream's feat_cache does,
+// including upstream's first-chunk special cases. Activations are
+// channels-last ([1, F, H, W, C]) throughout.
+//
+// The pure-Go parts (Config inference, the required-tensor list, the latent
+// normalisation constants and SyntheticVideo) build without MLX; the network
+// itself needs the mlx build tag.
+package vae
