@@ -56,7 +56,6 @@ func f64ToF32Odd(d float64) uint32 {
 // isInfBits32 reports whether float32 bits encode ±Inf.
 func isInfBits32(b uint32) bool { return b&0x7fffffff == 0x7f800000 }
 
-
 // isInfBF16 and isInfF16 report ±Inf in the 16-bit encodings.
 func isInfBF16(h uint16) bool { return h&0x7fff == 0x7f80 }
 func isInfF16(h uint16) bool  { return h&0x7fff == 0x7c00 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/wanconv/wanconv/convert/tensor"
 )
@@ -100,30 +101,16 @@ func (t *tensorTransform) apply(dst, src, scratch []byte) int64 {
 	return t.cast(dst, src)
 }
 
-// permuteSlab turns one (inner, spatial) slab into (spatial, inner).
+// permuteSlab turns one (inner, spatial) slab into (spatial, inner). Whole
+// elements are moved, so the byte order of the host does not matter.
 func permuteSlab(dst, src []byte, inner, spatial, el int) {
 	switch el {
 	case 2:
-		for i := 0; i < inner; i++ {
-			row := src[i*spatial*2 : (i+1)*spatial*2]
-			for s := 0; s < spatial; s++ {
-				binary.LittleEndian.PutUint16(dst[(s*inner+i)*2:], binary.LittleEndian.Uint16(row[s*2:]))
-			}
-		}
+		permuteTyped(view[uint16](dst), view[uint16](src), inner, spatial)
 	case 4:
-		for i := 0; i < inner; i++ {
-			row := src[i*spatial*4 : (i+1)*spatial*4]
-			for s := 0; s < spatial; s++ {
-				binary.LittleEndian.PutUint32(dst[(s*inner+i)*4:], binary.LittleEndian.Uint32(row[s*4:]))
-			}
-		}
+		permuteTyped(view[uint32](dst), view[uint32](src), inner, spatial)
 	case 8:
-		for i := 0; i < inner; i++ {
-			row := src[i*spatial*8 : (i+1)*spatial*8]
-			for s := 0; s < spatial; s++ {
-				binary.LittleEndian.PutUint64(dst[(s*inner+i)*8:], binary.LittleEndian.Uint64(row[s*8:]))
-			}
-		}
+		permuteTyped(view[uint64](dst), view[uint64](src), inner, spatial)
 	default:
 		for i := 0; i < inner; i++ {
 			for s := 0; s < spatial; s++ {
@@ -133,12 +120,38 @@ func permuteSlab(dst, src []byte, inner, spatial, el int) {
 	}
 }
 
+func permuteTyped[T uint16 | uint32 | uint64](dst, src []T, inner, spatial int) {
+	dst = dst[:inner*spatial]
+	for s := 0; s < spatial; s++ {
+		row := dst[s*inner : (s+1)*inner]
+		col := src[s:]
+		for i := range row {
+			row[i] = col[i*spatial]
+		}
+	}
+}
+
+// view reinterprets a byte slice as a slice of fixed-size elements.
+func view[T uint16 | uint32 | uint64](b []byte) []T {
+	var zero T
+	n := len(b) / int(unsafe.Sizeof(zero))
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
+// littleEndian reports the host byte order; the typed cast kernels below
+// need it (tensor bytes are little-endian), other hosts use genericCast.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
 // castFor returns the element cast from in to out. Only float types cast.
 func castFor(in, out tensor.DType) (castFunc, error) {
 	if !in.IsFloat() || !out.IsFloat() {
 		return nil, fmt.Errorf("cannot cast %s to %s (only float tensors are cast)", in.Name(), out.Name())
 	}
 	switch {
+	case !littleEndian:
 	case in == tensor.F32 && out == tensor.BF16:
 		return castF32ToBF16, nil
 	case in == tensor.BF16 && out == tensor.F32:
@@ -149,24 +162,23 @@ func castFor(in, out tensor.DType) (castFunc, error) {
 
 func castF32ToBF16(dst, src []byte) int64 {
 	var overflow int64
-	n := len(src) / 4
-	dst = dst[:2*n]
-	for i := 0; i < n; i++ {
-		b := binary.LittleEndian.Uint32(src[4*i:])
+	sv := view[uint32](src)
+	d := view[uint16](dst)[:len(sv)]
+	for i, b := range sv {
 		h := f32ToBF16(b)
-		if isInfBF16(h) && !isInfBits32(b) {
+		if h&0x7fff == 0x7f80 && !isInfBits32(b) {
 			overflow++
 		}
-		binary.LittleEndian.PutUint16(dst[2*i:], h)
+		d[i] = h
 	}
 	return overflow
 }
 
 func castBF16ToF32(dst, src []byte) int64 {
-	n := len(src) / 2
-	dst = dst[:4*n]
-	for i := 0; i < n; i++ {
-		binary.LittleEndian.PutUint32(dst[4*i:], bf16ToF32(binary.LittleEndian.Uint16(src[2*i:])))
+	sv := view[uint16](src)
+	d := view[uint32](dst)[:len(sv)]
+	for i, h := range sv {
+		d[i] = bf16ToF32(h)
 	}
 	return 0
 }

@@ -50,6 +50,5 @@ const (
 	opFrame         = 0x95
 )
 
-
 // highestProtocol is the newest pickle protocol understood.
 const highestProtocol = 5

@@ -10,7 +10,9 @@ import (
 // WriteZip writes tensors as a torch >= 1.6 zip checkpoint whose entries sit
 // under archiveName/ (torch uses the file name without extension). Storage
 // entries are stored uncompressed and aligned to 64 bytes, as torch does.
-// Tensor data is streamed; nothing but the pickle is buffered.
+// Tensor data is streamed; nothing but the pickle is buffered. Offsets are
+// counted from where w starts. Zero storages (nil Data) become holes when w
+// is an *os.File.
 func WriteZip(w io.Writer, archiveName string, tensors []Tensor) error {
 	if archiveName == "" || strings.ContainsAny(archiveName, "/\\") {
 		return fmt.Errorf("pth: bad archive name %q", archiveName)

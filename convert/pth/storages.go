@@ -1,8 +1,6 @@
 package pth
 
-import (
-	"fmt"
-)
+import "fmt"
 
 // storageRefs collects the storages named by persistent ids, one per key,
 // and checks that every mention agrees on the element type.

@@ -66,4 +66,3 @@ func typeName(v any) string {
 		return fmt.Sprintf("%T", v)
 	}
 }
-
