@@ -60,7 +60,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 			st.abort()
 		}
 	}()
-	m := newManifest(r, inv)
+	m := newManifest(r, inv, cp)
 	if err := copyVerbatim(ctx, inv, st, m); err != nil {
 		return nil, err
 	}

@@ -18,9 +18,12 @@ type Manifest struct {
 	Format       string            `json:"format"`
 	DTypes       map[string]string `json:"dtypes"` // component → requested dtype
 	MaxShardSize int64             `json:"max_shard_size"`
-	Sources      []SourceFile      `json:"sources"`
-	Files        []OutputFile      `json:"files"`
-	Warnings     []string          `json:"warnings"`
+	// Architectures holds each component's architecture as inferred by
+	// the mapping package (mapping.DiTArch, T5Arch, VAEArch).
+	Architectures map[string]any `json:"architectures"`
+	Sources       []SourceFile   `json:"sources"`
+	Files         []OutputFile   `json:"files"`
+	Warnings      []string       `json:"warnings"`
 }
 
 // OutputFile is one file of the converted directory.
@@ -35,11 +38,12 @@ type OutputFile struct {
 	DType      string `json:"dtype,omitempty"` // output dtype(s), "+"-joined when mixed
 }
 
-func newManifest(opt *resolvedOptions, inv *inventory) *Manifest {
+func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *Manifest {
 	m := &Manifest{Tool: "wanconv", Version: Version, Format: "mlx", DTypes: map[string]string{},
-		MaxShardSize: opt.MaxShardSize, Sources: inv.files, Warnings: []string{}}
+		MaxShardSize: opt.MaxShardSize, Architectures: map[string]any{}, Sources: inv.files, Warnings: []string{}}
 	for _, c := range mapping.Components {
 		m.DTypes[string(c)] = dtypeLabel(opt.dtypes[c])
+		m.Architectures[string(c)] = cp.archs[c]
 	}
 	return m
 }

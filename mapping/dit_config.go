@@ -42,22 +42,23 @@ func applyDiTConfig(f *inferer, a *DiTArch, configJSON []byte) {
 		key      string
 		cfg      *int
 		inferred int
+		from     string // the tensor the value was read from, named in errors
 	}{
-		{"in_dim", cfg.InDim, a.InDim},
-		{"dim", cfg.Dim, a.Dim},
-		{"ffn_dim", cfg.FFNDim, a.FFNDim},
-		{"freq_dim", cfg.FreqDim, a.FreqDim},
-		{"text_dim", cfg.TextDim, a.TextDim},
-		{"out_dim", cfg.OutDim, a.OutDim},
-		{"num_layers", cfg.NumLayers, a.NumLayers},
+		{"in_dim", cfg.InDim, a.InDim, "patch_embedding.weight"},
+		{"dim", cfg.Dim, a.Dim, "patch_embedding.bias"},
+		{"ffn_dim", cfg.FFNDim, a.FFNDim, "blocks.0.ffn.0.weight"},
+		{"freq_dim", cfg.FreqDim, a.FreqDim, "time_embedding.0.weight"},
+		{"text_dim", cfg.TextDim, a.TextDim, "text_embedding.0.weight"},
+		{"out_dim", cfg.OutDim, a.OutDim, "head.head.weight"},
+		{"num_layers", cfg.NumLayers, a.NumLayers, ""},
 	}
 	for _, c := range checks {
 		if c.cfg != nil && c.inferred != 0 && *c.cfg != c.inferred {
-			f.fail("", "config.json has %s %d but the weights have %d", c.key, *c.cfg, c.inferred)
+			f.fail(c.from, "config.json has %s %d but the weights have %d", c.key, *c.cfg, c.inferred)
 		}
 	}
 	if cfg.PatchSize != nil && a.PatchSize != nil && !slices.Equal(cfg.PatchSize, a.PatchSize) {
-		f.fail("", "config.json has patch_size %v but the weights have %v", cfg.PatchSize, a.PatchSize)
+		f.fail("patch_embedding.weight", "config.json has patch_size %v but the weights have %v", cfg.PatchSize, a.PatchSize)
 	}
 	flags := []struct {
 		key      string
