@@ -48,8 +48,10 @@ func newTensorTransform(src tensor.Info, layout layoutOp, out tensor.DType) (*te
 		}
 		t.inner = src.Shape[1]
 		t.spatial = tensor.NumElements(src.Shape[2:])
-		if t.spatial == 1 || t.inner == 1 {
-			t.layout = layoutKeep // moving a length-1 axis (or onto one) keeps byte order
+		if t.spatial <= 1 || t.inner <= 1 {
+			// moving a length-1 axis (or onto one) keeps the byte order;
+			// an empty tensor has no bytes to move
+			t.layout = layoutKeep
 		}
 	}
 	if src.DType != out {

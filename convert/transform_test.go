@@ -80,6 +80,10 @@ func TestTransformPassThroughAndRejects(t *testing.T) {
 	xf, err = newTensorTransform(conv1, layoutChannelsLast, tensor.BF16)
 	require.NoError(t, err)
 	require.True(t, xf.passThrough())
+	empty := tensor.Info{Name: "e", DType: tensor.F32, Shape: []int64{4, 0, 3, 3}}
+	xf, err = newTensorTransform(empty, layoutChannelsLast, tensor.F32)
+	require.NoError(t, err)
+	require.True(t, xf.passThrough())
 	_, err = newTensorTransform(tensor.Info{Name: "ids", DType: tensor.I64, Shape: []int64{3}}, layoutKeep, tensor.BF16)
 	require.ErrorContains(t, err, "ids")
 }

@@ -270,24 +270,33 @@ func joinOp(op string, stack bool, axis int, arrs []*Array) *Array {
 }
 
 // splitOp splits into `parts` equal pieces, or before `indices` when parts
-// is 0. On failure it returns a single invalid array.
+// is 0. On failure it returns as many invalid arrays as pieces were asked
+// for, so callers may index the result without checking its length.
 func splitOp(op string, a *Array, parts int, indices []int, axis int) []*Array {
+	pieces := func(bad *Array) []*Array {
+		out := make([]*Array, max(parts, len(indices)+1))
+		for i := range out {
+			out[i] = bad
+		}
+		return out
+	}
 	if bad := begin(op, a); bad != nil {
-		return []*Array{bad}
+		return pieces(bad)
 	}
 	res := C.mlx_vector_array_new()
-	defer C.mlx_vector_array_free(res)
+	defer func() { C.mlx_vector_array_free(res) }() // res is rewritten by the call
 	var rc C.int
-	if parts > 0 {
+	switch {
+	case parts > 0:
 		rc = C.mlx_split(&res, a.c, C.int(parts), C.int(axis), stream)
-	} else if len(indices) > 0 {
+	case parts == 0 && len(indices) > 0:
 		p, n := cInts(indices)
 		rc = C.mlx_split_sections(&res, a.c, p, n, C.int(axis), stream)
-	} else {
-		return []*Array{failf(op, "need parts > 0 or split indices (got parts=%d)", parts)}
+	default:
+		return pieces(failf(op, "need parts > 0 or split indices (got parts=%d)", parts))
 	}
 	if rc != 0 {
-		return []*Array{invalid(fmt.Errorf("mlx: %s: %s", op, takeError()))}
+		return pieces(invalid(fmt.Errorf("mlx: %s: %s", op, takeError())))
 	}
 	return fromVector(op, res)
 }
@@ -510,14 +519,14 @@ func readAs(op string, a *Array, dt Dtype) ([]byte, error) {
 	src := a.c
 	if fromCDtype(C.mlx_array_dtype(src)) != dt {
 		conv := C.mlx_array_new()
-		defer C.mlx_array_free(conv)
+		defer func() { C.mlx_array_free(conv) }() // conv is set by mlx_astype
 		if C.mlx_astype(&conv, src, cDtype(dt), stream) != 0 {
 			return fail()
 		}
 		src = conv
 	}
 	dense := C.mlx_array_new()
-	defer C.mlx_array_free(dense)
+	defer func() { C.mlx_array_free(dense) }() // dense is set by mlx_contiguous
 	if C.mlx_contiguous(&dense, src, false, stream) != 0 || C.mlx_array_eval(dense) != 0 {
 		return fail()
 	}

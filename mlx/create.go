@@ -36,8 +36,12 @@ func FromBools(data []bool, shape ...int) *Array {
 }
 
 // FromBytes copies raw little-endian element bytes (for example float16 or
-// bfloat16 bit patterns) into a new array of type dt and the given shape.
+// bfloat16 bit patterns) into a new array of type dt and the given shape
+// (1-D when no shape is given).
 func FromBytes(data []byte, dt Dtype, shape ...int) *Array {
+	if len(shape) == 0 && dt.Size() > 0 {
+		shape = []int{len(data) / dt.Size()}
+	}
 	return fromBytesOp("FromBytes", data, dt, shape)
 }
 

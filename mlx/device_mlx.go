@@ -14,20 +14,29 @@ import (
 	"strings"
 )
 
-// initDevice runs once on the worker: it picks MLX's own default device
-// (CPU for the Linux cpu wheel, GPU for Metal/CUDA builds) unless the
-// environment variable WANCONV_MLX_DEVICE says "cpu" or "gpu".
+// current is the device chosen last; nil until the worker first starts.
+var current *Device
+
+// initDevice runs when a worker thread starts. The first time it picks MLX's
+// own default device (CPU for the Linux cpu wheel, GPU for Metal/CUDA builds)
+// unless the environment variable WANCONV_MLX_DEVICE says "cpu" or "gpu"; a
+// replacement thread keeps the device chosen before.
 func initDevice() {
+	if cpuStream.ctx != nil {
+		C.mlx_stream_free(cpuStream)
+	}
 	cpuStream = C.mlx_default_cpu_stream_new()
 	want := strings.ToLower(os.Getenv("WANCONV_MLX_DEVICE"))
 	switch {
+	case current != nil:
+		_ = useDevice(*current)
 	case want == "gpu" && gpuAvailable():
 		_ = useDevice(GPU)
 	case want == "cpu":
 		_ = useDevice(CPU)
 	default:
 		dev := C.mlx_device_new()
-		defer C.mlx_device_free(dev)
+		defer func() { C.mlx_device_free(dev) }() // dev is set by mlx_get_default_device
 		var t C.mlx_device_type
 		if C.mlx_get_default_device(&dev) == 0 && C.mlx_device_get_type(&t, dev) == 0 && t == C.MLX_GPU {
 			_ = useDevice(GPU)
@@ -89,6 +98,7 @@ func useDevice(d Device) error {
 		C.mlx_stream_free(stream)
 	}
 	stream = s
+	current = &d
 	return nil
 }
 
@@ -135,10 +145,12 @@ func ResetPeakMemory() { onWorkerDo(func() { C.mlx_reset_peak_memory() }) }
 // ClearCache returns MLX's cached buffers to the system.
 func ClearCache() { onWorkerDo(func() { C.mlx_clear_cache() }) }
 
-// memStat reads one allocator statistic on the worker (-1 on failure).
+// memStat reads one allocator statistic on the worker (-1 on failure), after
+// waiting for queued work so that buffers of finished graphs are released.
 func memStat(get func(*C.size_t) C.int) int64 {
 	v := int64(-1)
 	onWorkerDo(func() {
+		synchronize()
 		var r C.size_t
 		if get(&r) == 0 {
 			v = int64(r)
@@ -147,4 +159,13 @@ func memStat(get func(*C.size_t) C.int) int64 {
 		}
 	})
 	return v
+}
+
+// synchronize waits for the work queued on the worker's streams. Worker-only.
+func synchronize() {
+	for _, s := range []C.mlx_stream{stream, cpuStream} {
+		if s.ctx != nil && C.mlx_synchronize(s) != 0 {
+			takeError()
+		}
+	}
 }

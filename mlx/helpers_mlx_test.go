@@ -26,13 +26,22 @@ func values(t *testing.T, a *mlx.Array) []float32 {
 	return v
 }
 
-// requireClose checks element-wise |got-want| <= tol and equal lengths.
+// requireClose checks equal lengths and element-wise |got-want| <= tol
+// (equal infinities and NaN against NaN count as exact).
 func requireClose(t *testing.T, want, got []float32, tol float64) {
 	t.Helper()
 	require.Len(t, got, len(want))
 	worst, at := 0.0, -1
 	for i := range want {
-		if d := math.Abs(float64(got[i]) - float64(want[i])); d > worst || math.IsNaN(d) {
+		g, w := float64(got[i]), float64(want[i])
+		d := math.Abs(g - w)
+		switch {
+		case g == w, math.IsNaN(g) && math.IsNaN(w):
+			d = 0
+		case math.IsNaN(d):
+			d = math.Inf(1)
+		}
+		if d > worst {
 			worst, at = d, i
 		}
 	}

@@ -26,9 +26,9 @@ func LoadSafetensors(path string) (map[string]*Array, map[string]string, error) 
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	arrays := C.mlx_map_string_to_array_new()
-	defer C.mlx_map_string_to_array_free(arrays)
+	defer func() { C.mlx_map_string_to_array_free(arrays) }() // both maps are rewritten by the load
 	meta := C.mlx_map_string_to_string_new()
-	defer C.mlx_map_string_to_string_free(meta)
+	defer func() { C.mlx_map_string_to_string_free(meta) }()
 	if C.mlx_load_safetensors(&arrays, &meta, cpath, cpuStream) != 0 {
 		return nil, nil, fmt.Errorf("mlx: %s: %s", op, takeError())
 	}

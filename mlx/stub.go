@@ -120,7 +120,11 @@ func reduceOp(op string, k reduceKind, a *Array, keep bool, ddof int, axes []int
 }
 
 func splitOp(op string, a *Array, parts int, indices []int, axis int) []*Array {
-	return []*Array{none()}
+	out := make([]*Array, max(parts, len(indices)+1))
+	for i := range out {
+		out[i] = none()
+	}
+	return out
 }
 
 func readAs(op string, a *Array, dt Dtype) ([]byte, error) { return nil, ErrUnavailable }

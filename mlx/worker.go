@@ -111,17 +111,25 @@ func takeError() string {
 func startWorker() {
 	jobs = make(chan func())
 	ready := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		C.wanconv_mark_worker()
-		C.wanconv_install_error_handler()
-		initDevice()
-		close(ready)
-		for job := range jobs {
-			job()
-		}
-	}()
+	go workerLoop(ready)
 	<-ready
+}
+
+// workerLoop is the MLX thread. If a job ends its goroutine with
+// runtime.Goexit (t.FailNow inside Do, for instance), the deferred call starts
+// a replacement thread so that later calls still find a worker.
+func workerLoop(ready chan struct{}) {
+	runtime.LockOSThread()
+	defer func() { go workerLoop(nil) }()
+	C.wanconv_mark_worker()
+	C.wanconv_install_error_handler()
+	initDevice()
+	if ready != nil {
+		close(ready)
+	}
+	for job := range jobs {
+		job()
+	}
 }
 
 // onWorkerDo runs fn on the worker (inline when already there) outside any
@@ -164,8 +172,9 @@ func Do(f func() error) error {
 	}
 	startOnce.Do(startWorker)
 	var (
-		err error
-		pan *workerPanic
+		err      error
+		pan      *workerPanic
+		finished bool
 	)
 	done := make(chan struct{})
 	jobs <- func() {
@@ -176,13 +185,20 @@ func Do(f func() error) error {
 			}
 		}()
 		err = runFrame(f)
+		finished = true
 	}
 	<-done
-	if pan != nil {
+	switch {
+	case pan != nil:
 		panic(pan)
+	case !finished:
+		return errGoexit
 	}
 	return err
 }
+
+var errGoexit = errors.New("mlx: the function given to Do called runtime.Goexit " +
+	"(t.FailNow or require.* failing inside Do?); its work was abandoned")
 
 func runFrame(f func() error) error {
 	fr := &frame{scope: &scope{}}

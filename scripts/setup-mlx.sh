@@ -36,6 +36,10 @@ if [[ "$os" == "Darwin" && "$backend" != metal ]] || [[ "$os" != "Darwin" && "$b
   echo "setup-mlx: backend '$backend' is not available on $os" >&2; exit 2
 fi
 
+if ! "$python" -m pip --version >/dev/null 2>&1; then
+  echo "setup-mlx: '$python -m pip' is not usable; set PYTHON to a Python 3.10+ with pip" >&2; exit 1
+fi
+
 want_py=1
 [[ "${MLX_NO_PY:-0}" == 1 ]] && want_py=0
 stamp_text="mlx=$MLX_VERSION wheel=$wheel py=$want_py python=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
@@ -46,10 +50,15 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_text" && -f "$deps/mlx/mlx/inc
   exit 0
 fi
 
-pip_install() { # target, packages...
+# The CPU and Metal wheels are self-contained; the CUDA wheel needs the NVIDIA
+# runtime wheels (cuBLAS, cuDNN, ...) it lists as dependencies.
+deps_flag=--no-deps
+[[ "$backend" == cuda ]] && deps_flag=
+
+pip_install() { # target, pip flags and packages...
   local target="$1"; shift
   rm -rf "$target.tmp"
-  "$python" -m pip install --quiet --disable-pip-version-check --no-deps --no-compile --root-user-action=ignore \
+  "$python" -m pip install --quiet --disable-pip-version-check --no-compile --root-user-action=ignore \
     --target "$target.tmp" "$@"
   rm -rf "$target"
   mv "$target.tmp" "$target"
@@ -58,7 +67,7 @@ pip_install() { # target, packages...
 mkdir -p "$deps"
 rm -f "$stamp"
 echo "setup-mlx: installing $wheel==$MLX_VERSION into $deps/mlx"
-pip_install "$deps/mlx" "$wheel==$MLX_VERSION"
+pip_install "$deps/mlx" $deps_flag "$wheel==$MLX_VERSION"
 
 lib="$deps/mlx/mlx/lib/libmlx.so"
 [[ "$os" == "Darwin" ]] && lib="$deps/mlx/mlx/lib/libmlx.dylib"
@@ -84,10 +93,17 @@ if [[ "$os" == "Linux" ]] && command -v ldd >/dev/null; then
 fi
 
 if [[ "$want_py" == 1 ]]; then
-  # The frontend's extension module loads libmlx from mlx/lib next to it, which the backend
-  # wheel provides: install both into the same target.
+  # The frontend's extension module (mlx/core*.so) loads libmlx from mlx/lib next to it, and
+  # libmlx finds its bundled libraries through $ORIGIN-relative rpaths. Rather than installing
+  # the backend a second time, link the backend's files into the frontend's tree.
   echo "setup-mlx: installing mlx==$MLX_VERSION (Python frontend) into $deps/mlx-py"
-  pip_install "$deps/mlx-py" "mlx==$MLX_VERSION" "$wheel==$MLX_VERSION"
+  pip_install "$deps/mlx-py" --no-deps "mlx==$MLX_VERSION"
+  ln -sfn ../../mlx/mlx/lib "$deps/mlx-py/mlx/lib"
+  for entry in "$deps/mlx"/*; do
+    name="$(basename "$entry")"
+    case "$name" in mlx|bin|*.dist-info) continue ;; esac
+    ln -sfn "../mlx/$name" "$deps/mlx-py/$name"
+  done
   PYTHONPATH="$deps/mlx-py" "$python" -c 'import mlx.core as mx; mx.eval(mx.ones(2) + 1)' \
     || { echo "setup-mlx: the Python frontend does not import" >&2; exit 1; }
 fi

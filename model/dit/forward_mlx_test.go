@@ -245,6 +245,23 @@ func TestLoadForwardAndFree(t *testing.T) {
 	require.ErrorContains(t, err, "config.json")
 }
 
+// With CastAtLoad, Load keeps only the widened copies: bfloat16 weights cost
+// exactly 4 bytes a parameter, not 6.
+func TestLoadCastAtLoadFreesStoredCopies(t *testing.T) {
+	requireMLX(t)
+	dir := convertTiny(t, "bfloat16")
+	active := func() (n int64) {
+		require.NoError(t, mlx.Do(func() error { n = mlx.ActiveMemory(); return nil }))
+		return n
+	}
+	before := active()
+	m, err := Load(dir, Options{CastAtLoad: true})
+	require.NoError(t, err)
+	require.Equal(t, before+m.ParamCount()*4, active())
+	m.Free()
+	require.Equal(t, before, active())
+}
+
 // SyntheticInputs feed Forward directly.
 func TestSyntheticInputsForward(t *testing.T) {
 	tinyModel(t, func(m *Model, ref reference) {

@@ -47,7 +47,15 @@ func Load(dir string, opts Options) (*Model, error) {
 			release()
 			return fmt.Errorf("%w (weights from %s)", err, dir)
 		}
-		m.owned = append(m.owned, loaded...)
+		// Keep what the model references; free stored tensors it replaced
+		// with converted copies (float32 norms, CastAtLoad weights).
+		for _, a := range loaded {
+			if m.used[a] {
+				m.owned = append(m.owned, a)
+			} else {
+				a.Free()
+			}
+		}
 		return nil
 	})
 	return m, err

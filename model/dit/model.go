@@ -22,7 +22,8 @@ type Model struct {
 	blocks          []block
 	headModulation  *mlx.Array // [2, dim] float32
 	head            linear
-	owned           []*mlx.Array // kept arrays made by New/Load, freed by Free
+	owned           []*mlx.Array        // kept arrays made by New/Load, freed by Free
+	used            map[*mlx.Array]bool // caller's weight arrays the model references
 }
 
 // ConfigFromWeights infers the architecture from the weights' shapes and
@@ -66,7 +67,7 @@ func New(cfg Config, weights map[string]*mlx.Array, opts Options) (*Model, error
 			len(problems), strings.Join(problems, "\n  "))
 	}
 
-	m := &Model{Config: cfg, opts: opts}
+	m := &Model{Config: cfg, opts: opts, used: make(map[*mlx.Array]bool)}
 	b := builder{m: m, weights: weights}
 	m.patchW, m.patchB = b.small(namePatchWeight), b.small("patch_embedding.bias")
 	m.textIn, m.textOut = b.linear("text_embedding.layers.0"), b.linear("text_embedding.layers.2")
@@ -103,6 +104,7 @@ func (b builder) own(a *mlx.Array) *mlx.Array {
 func (b builder) small(name string) *mlx.Array {
 	w := b.weights[name]
 	if w.Dtype() == mlx.Float32 {
+		b.m.used[w] = true
 		return w
 	}
 	return b.own(mlx.AsType(w, mlx.Float32))
@@ -114,6 +116,8 @@ func (b builder) linear(prefix string) linear {
 	w := b.weights[prefix+".weight"]
 	if dt := computeDtype(b.m.opts.Compute); b.m.opts.CastAtLoad && w.Dtype() != dt {
 		w = b.own(mlx.AsType(w, dt))
+	} else {
+		b.m.used[w] = true
 	}
 	return linear{w: w, b: b.small(prefix + ".bias")}
 }

@@ -41,17 +41,18 @@ func BenchmarkEncodeTiny(b *testing.B) {
 }
 
 // BenchmarkEncodeFullSize runs umt5-xxl from the converted directory named by
-// WANCONV_BENCH_DIR on 512 tokens. Matmuls run in the weight dtype (bfloat16
-// weights take about 11.4 GB) unless WANCONV_BENCH_MATMUL=float32.
+// WANCONV_BENCH_DIR on 512 tokens with the default options (bfloat16 weights
+// take about 11.4 GB; each block's float32 copies add about 0.8 GB while it
+// runs). WANCONV_BENCH_MATMUL=weight multiplies in the weight dtype instead.
 func BenchmarkEncodeFullSize(b *testing.B) {
 	requireMLX(b)
 	dir := os.Getenv("WANCONV_BENCH_DIR")
 	if dir == "" {
 		b.Skip("set WANCONV_BENCH_DIR to a converted full-size directory to run this benchmark")
 	}
-	opts := Options{Matmul: MatmulWeightDType}
-	if os.Getenv("WANCONV_BENCH_MATMUL") == "float32" {
-		opts.Matmul = MatmulFloat32
+	opts := Options{}
+	if os.Getenv("WANCONV_BENCH_MATMUL") == "weight" {
+		opts.Matmul = MatmulWeightDType
 	}
 	m := loadModel(b, dir, opts)
 	if m.Config != UMT5XXL() {

@@ -1,0 +1,30 @@
+// Package convert is the wanconv converter: it turns a Wan2.2 TI2V PyTorch
+// release (sharded DiT safetensors, umt5-xxl T5 encoder .pth, VAE .pth)
+// into MLX safetensors, in three steps:
+//
+//   - inventory (inventory.go): locate every input file and open each
+//     checkpoint, reading headers only;
+//   - plan (plan.go): map every component through the mapping package, pick
+//     output dtypes, cut the DiT into shards and lay out every output
+//     header and tensor offset. Any problem in any component is reported
+//     here, before an output byte is written;
+//   - write (writer.go): stream tensors in planned order through the fused
+//     byte-level transform (transform.go: conv channels-last permutation and
+//     dtype casts; cast.go: the rounding rules), writing each file
+//     sequentially at its planned offsets while hashing it.
+//
+// Memory stays bounded (a few 8 MiB chunk buffers) whatever the checkpoint
+// size, because a conv weight's output channel is contiguous in both layouts
+// and transforms run on whole channels; only a tensor that its reader cannot
+// hand out in place (deflated or strided .pth storage) is read whole.
+//
+// Outputs are staged in OUT_DIR/.wanconv-tmp-*, fsynced and renamed into
+// place only when all succeeded (atomic.go); errors, SIGINT and SIGTERM leave
+// OUT_DIR as it was. Converting twice gives byte-identical files: tensors are
+// ordered by name and the manifest holds no time or host data.
+//
+// Casting rounds to nearest, ties to even, and keeps NaN. Finite values that
+// overflow to ±Inf (float16, or float64 sources) do not stop the conversion:
+// each affected tensor is reported as a warning with its count, on stderr,
+// in Summary.Warnings and in the manifest.
+package convert
