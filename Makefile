@@ -21,7 +21,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/wanconv ./cmd/inspect
 
 build-mlx: setup
-	$(MLX_ENV) $(GO) build -tags $(MLX_TAGS) -o $(BIN)/ ./cmd/wanconv ./cmd/inspect
+	$(MLX_ENV) $(GO) build -tags '$(MLX_TAGS)' -o $(BIN)/ ./cmd/wanconv ./cmd/inspect
 
 # The main job on the shipped tiny checkpoint: convert, then verify on MLX against the
 # upstream reference tensors and the recorded golden statistics.
@@ -32,7 +32,7 @@ demo: build-mlx
 
 vet:
 	CGO_ENABLED=0 $(GO) vet ./...
-	$(MLX_ENV) $(GO) vet -tags $(MLX_TAGS) ./...
+	$(MLX_ENV) $(GO) vet -tags '$(MLX_TAGS)' ./...
 
 test: setup vet test-go test-mlx fuzz
 
@@ -40,7 +40,7 @@ test-go:
 	CGO_ENABLED=0 $(GO) test -count=1 ./...
 
 test-mlx:
-	$(MLX_ENV) $(GO) test -count=1 -timeout 30m -tags $(MLX_TAGS) ./...
+	$(MLX_ENV) $(GO) test -count=1 -timeout 30m -tags '$(MLX_TAGS)' ./...
 
 # Short fuzzing budget for every parser (no crashes allowed).
 fuzz:

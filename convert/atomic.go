@@ -92,6 +92,9 @@ func (st *staging) commit(names []string) error {
 	for _, n := range names {
 		from, to := st.path(n), filepath.Join(st.outDir, n)
 		if fi, err := os.Stat(from); err == nil && fi.IsDir() {
+			if err := syncDir(from); err != nil {
+				return err
+			}
 			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
 				return err
 			}

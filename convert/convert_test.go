@@ -277,3 +277,28 @@ func TestVerifyFlag(t *testing.T) {
 	require.Equal(t, 7, code, stderr)
 	require.Equal(t, out, gotDir)
 }
+
+// plainSource hides the SectionSource methods of a reader, forcing the
+// writer's whole-tensor path.
+type plainSource struct{ tensor.Source }
+
+func TestSourcesWithoutSectionsGiveSameBytes(t *testing.T) {
+	normal := filepath.Join(t.TempDir(), "normal")
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, normal)
+	require.Equal(t, 0, code, stderr)
+
+	origST, origPth := openSafetensorsSource, openPthSource
+	t.Cleanup(func() { openSafetensorsSource, openPthSource = origST, origPth })
+	openSafetensorsSource = func(p string) (tensor.Source, error) { s, err := origST(p); return plainSource{s}, err }
+	openPthSource = func(p string) (tensor.Source, error) { s, err := origPth(p); return plainSource{s}, err }
+	plain := filepath.Join(t.TempDir(), "plain")
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, plain)
+	require.Equal(t, 0, code, stderr)
+	for _, f := range []string{outVAE, outT5, "wan_model_mlx.safetensors", outManifest} {
+		a, err := os.ReadFile(filepath.Join(normal, f))
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(plain, f))
+		require.NoError(t, err)
+		require.Equal(t, a, b, f)
+	}
+}

@@ -2,8 +2,10 @@ package convert
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -113,18 +115,21 @@ func withSink(t *testing.T, wrap func(sink) sink) {
 }
 
 func TestDiskFullLeavesNothing(t *testing.T) {
-	for _, limit := range []int64{0, 100_000, 2_000_000} {
-		var total int64
-		withSink(t, func(s sink) sink {
-			// the budget is shared by all files of the run
-			fs := &failingSink{sink: s, limit: limit - total, err: syscall.ENOSPC}
-			return &countingSink{failingSink: fs, total: &total}
+	// limit: bytes the "disk" takes before failing; failing: the file being written then.
+	for limit, failing := range map[int64]string{0: outDiTBase + ".safetensors", 100_000: outDiTBase + ".safetensors", 2_000_000: outVAE} {
+		t.Run(failing, func(t *testing.T) {
+			var total int64
+			withSink(t, func(s sink) sink {
+				// the budget is shared by all files of the run
+				fs := &failingSink{sink: s, limit: limit - total, err: syscall.ENOSPC}
+				return &countingSink{failingSink: fs, total: &total}
+			})
+			out := t.TempDir() // exists beforehand: must be left empty
+			code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
+			require.Equal(t, ExitFailure, code, stderr)
+			require.Contains(t, stderr, "writing "+filepath.Join(out, failing)+": no space left on device")
+			require.Empty(t, treeFiles(t, out), "limit %d", limit)
 		})
-		out := t.TempDir() // exists beforehand: must be left empty
-		code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
-		require.Equal(t, ExitFailure, code, stderr)
-		require.Contains(t, stderr, "no space left on device")
-		require.Empty(t, treeFiles(t, out), "limit %d", limit)
 	}
 }
 
@@ -157,15 +162,17 @@ func (c *cancellingSink) WriteAt(p []byte, off int64) (int, error) {
 }
 
 func TestCancellationRemovesTempFiles(t *testing.T) {
-	for _, after := range []int{1, 5} {
-		ctx, cancel := context.WithCancel(context.Background())
-		withSink(t, func(s sink) sink { return &cancellingSink{sink: s, cancel: cancel, after: after} })
-		out := filepath.Join(t.TempDir(), "out")
-		code, _, stderr := runCLI(t, ctx, tinyDir, out)
-		cancel()
-		require.Equal(t, ExitInterrupted, code, stderr)
-		require.Contains(t, stderr, "interrupted")
-		require.NoDirExists(t, out)
+	for _, after := range []int{1, 5, 40} {
+		t.Run(fmt.Sprint("after write ", after), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			withSink(t, func(s sink) sink { return &cancellingSink{sink: s, cancel: cancel, after: after} })
+			out := filepath.Join(t.TempDir(), "out")
+			code, _, stderr := runCLI(t, ctx, tinyDir, out)
+			require.Equal(t, ExitInterrupted, code, stderr)
+			require.Contains(t, stderr, "interrupted")
+			require.NoDirExists(t, out)
+		})
 	}
 }
 
@@ -175,6 +182,7 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{tinyDir}, "expected PYTORCH_DIR and OUT_DIR"},
+		{[]string{"--bogus", tinyDir, "x"}, "flag provided but not defined: -bogus"},
 		{[]string{"--dtype", "int8", tinyDir, "x"}, "unknown dtype"},
 		{[]string{"--vae-dtype", "half", tinyDir, "x"}, "--vae-dtype"},
 		{[]string{"--max-shard-size", "-3", tinyDir, "x"}, "--max-shard-size"},
@@ -197,4 +205,38 @@ func TestParseSize(t *testing.T) {
 		_, err := parseSize(bad)
 		require.Error(t, err, bad)
 	}
+}
+
+func TestFloat16OverflowWarnsAndContinues(t *testing.T) {
+	rel := copyTree(t, tinyDir)
+	ts := ditTensors(t, rel)
+	for i, td := range ts {
+		if td.info.Name == "head.head.bias" {
+			copy(td.data, f32Bytes(1e5, -7e4, 65504))
+			ts[i] = td
+		}
+	}
+	writeSingleDiT(t, rel, ts)
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--dit-dtype", "float16", rel, out)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, "warning: ")
+	require.Contains(t, stderr, "tensor head.head.bias: 2 finite value(s) overflowed to ±Inf when cast from float32 to float16")
+	raw, err := os.ReadFile(filepath.Join(out, outManifest))
+	require.NoError(t, err)
+	require.Contains(t, string(raw), "head.head.bias: 2 finite value(s) overflowed")
+}
+
+// syncFailingSink reports an I/O error when flushed.
+type syncFailingSink struct{ sink }
+
+func (s syncFailingSink) Sync() error { return syscall.EIO }
+
+func TestFlushFailureLeavesNothing(t *testing.T) {
+	withSink(t, func(s sink) sink { return syncFailingSink{s} })
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
+	require.Equal(t, ExitFailure, code, stderr)
+	require.Regexp(t, "flushing "+regexp.QuoteMeta(out)+"/[a-z0-9_-]+\\.safetensors: input/output error", stderr)
+	require.Empty(t, treeFiles(t, out))
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"path/filepath"
 
 	"github.com/wanconv/wanconv/convert/tensor"
 )
@@ -75,18 +76,27 @@ func writeTensorFiles(ctx context.Context, cp *conversionPlan, st *staging, prog
 }
 
 // consume writes chunks in arrival order (the producer emits each file's
-// chunks consecutively and in offset order) and hashes them.
-func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, pool chan<- []byte, st *staging, prog *progress) ([]writtenFile, error) {
+// chunks consecutively and in offset order) and hashes them. A finished
+// file is fsynced and closed by a background goroutine, so reading the next
+// file overlaps the flush; every flush is awaited before consume returns.
+func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, pool chan<- []byte, st *staging, prog *progress) (_ []writtenFile, err error) {
 	results := make([]writtenFile, len(files))
 	var (
-		out  sink
-		h    hash.Hash
-		next int64
-		cur  = -1
+		out     sink
+		h       hash.Hash
+		next    int64
+		cur     = -1
+		pending int
+		synced  = make(chan error, len(files))
 	)
 	defer func() {
 		if out != nil {
 			_ = out.Close()
+		}
+		for ; pending > 0; pending-- {
+			if serr := <-synced; serr != nil && err == nil {
+				err = serr
+			}
 		}
 	}()
 	for c := range chunks {
@@ -94,10 +104,11 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 			return nil, err
 		}
 		f := files[c.file]
+		name := filepath.Join(st.outDir, f.name) // as the user will know it
 		if c.file != cur {
 			var err error
 			if out, err = createSink(st.path(f.name)); err != nil {
-				return nil, fmt.Errorf("creating %s: %w", f.name, err)
+				return nil, fmt.Errorf("creating %s: %w", name, err)
 			}
 			cur, h, next = c.file, sha256.New(), 0
 		}
@@ -105,14 +116,9 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 			if next != f.size {
 				return nil, fmt.Errorf("internal error: %s has %d bytes, planned %d", f.name, next, f.size)
 			}
-			if err := out.Sync(); err != nil {
-				return nil, fmt.Errorf("syncing %s: %w", f.name, err)
-			}
-			err := out.Close()
+			pending++
+			go func(o sink) { synced <- syncClose(o, name) }(out)
 			out = nil
-			if err != nil {
-				return nil, fmt.Errorf("closing %s: %w", f.name, err)
-			}
 			results[c.file] = writtenFile{sha256: hex.EncodeToString(h.Sum(nil)), bytes: next}
 			prog.fileDone(f.name, next)
 			continue
@@ -121,7 +127,7 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 			return nil, fmt.Errorf("internal error: %s: chunk at %d, expected %d", f.name, c.off, next)
 		}
 		if _, err := out.WriteAt(c.data, c.off); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", f.name, err)
+			return nil, fmt.Errorf("writing %s: %w", name, err)
 		}
 		h.Write(c.data)
 		next += int64(len(c.data))
@@ -134,6 +140,18 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 		return nil, err
 	}
 	return results, nil
+}
+
+// syncClose flushes an output file to disk and closes it.
+func syncClose(o sink, name string) error {
+	err := o.Sync()
+	if cerr := o.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("flushing %s: %w", name, err)
+	}
+	return nil
 }
 
 // producer reads and transforms tensors into chunks.
@@ -261,8 +279,9 @@ func (p *producer) tensor(fi int, t *plannedTensor) error {
 		}
 	}
 	if overflow > 0 {
+		// the base name keeps the manifest independent of where the release lives
 		p.warnings = append(p.warnings, fmt.Sprintf("%s: tensor %s: %d finite value(s) overflowed to ±Inf when cast from %s to %s",
-			t.src.Path(), t.info.Name, overflow, t.info.DType.Name(), t.dtype.Name()))
+			filepath.Base(t.src.Path()), t.info.Name, overflow, t.info.DType.Name(), t.dtype.Name()))
 	}
 	return nil
 }

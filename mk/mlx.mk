@@ -13,6 +13,7 @@
 
 MLX_VERSION ?= 0.32.4
 MLX_BACKEND ?=
+MLX_BLAS    ?= bundled
 MLX_ROOT    := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 MLX_DEPS    ?= $(MLX_ROOT)/.deps
 MLX_PREFIX  := $(MLX_DEPS)/mlx/mlx
@@ -39,7 +40,7 @@ MLX_ENV := CGO_ENABLED=1 CGO_CFLAGS="$(MLX_CGO_CFLAGS)" CGO_CXXFLAGS="$(MLX_CGO_
 .PHONY: mlx-setup mlx-test mlx-env
 
 mlx-setup:
-	MLX_VERSION=$(MLX_VERSION) MLX_BACKEND=$(MLX_BACKEND) MLX_DEPS_DIR=$(MLX_DEPS) \
+	MLX_VERSION=$(MLX_VERSION) MLX_BACKEND=$(MLX_BACKEND) MLX_BLAS=$(MLX_BLAS) MLX_DEPS_DIR=$(MLX_DEPS) \
 		bash $(MLX_ROOT)/scripts/setup-mlx.sh
 
 mlx-test: mlx-setup

@@ -258,15 +258,17 @@ mlx_array mlx_array_new_data(const void* data, const int* shape, int dim, mlx_dt
       n *= size_t(d);
     }
     size_t nbytes = n * t.size();
-    // MLX may keep the buffer without copying: hand it a private copy.
-    void* copy = std::malloc(nbytes == 0 ? 1 : nbytes);
+    // MLX may keep the buffer without copying: hand it a private copy,
+    // owned here until the array has taken it over.
+    std::unique_ptr<void, void (*)(void*)> copy(std::malloc(nbytes == 0 ? 1 : nbytes), std::free);
     if (copy == nullptr) {
       throw std::bad_alloc();
     }
     if (nbytes > 0) {
-      std::memcpy(copy, data, nbytes);
+      std::memcpy(copy.get(), data, nbytes);
     }
-    res.ctx = new mx::array(copy, std::move(sh), t, [](void* p) { std::free(p); });
+    res.ctx = new mx::array(copy.get(), std::move(sh), t, [](void* p) { std::free(p); });
+    copy.release();
   });
   return res;
 }
@@ -465,6 +467,9 @@ int mlx_map_string_to_array_iterator_next(const char** key, mlx_array* value, ml
     }
     auto& map = deref<ArrayMap>(it.map_ctx, "map");
     auto found = map.find(iter.keys[iter.next++]);
+    if (found == map.end()) {
+      throw std::runtime_error("map changed during iteration");
+    }
     *key = found->first.c_str();
     set(value, found->second);
   });
@@ -505,6 +510,9 @@ int mlx_map_string_to_string_iterator_next(const char** key, const char** value,
     }
     auto& map = deref<StringMap>(it.map_ctx, "map");
     auto found = map.find(iter.keys[iter.next++]);
+    if (found == map.end()) {
+      throw std::runtime_error("map changed during iteration");
+    }
     *key = found->first.c_str();
     *value = found->second.c_str();
   });

@@ -147,3 +147,33 @@ for k, v in sorted(mx.load(sys.argv[1]).items()):
 	}
 	require.Equal(t, want, got)
 }
+
+func TestKeptWeightsOutliveDoAndFreeReturnsMemory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.safetensors")
+	w := randn(51, 64*64)
+	do(t, func() error {
+		return mlx.SaveSafetensors(path, map[string]*mlx.Array{"proj.weight": mlx.FromFloat32s(w, 64, 64)}, nil)
+	})
+	mlx.ClearCache()
+	baseline := mlx.ActiveMemory()
+
+	var weight *mlx.Array
+	do(t, func() error {
+		arrays, _, err := mlx.LoadSafetensors(path)
+		require.NoError(t, err)
+		weight = arrays["proj.weight"]
+		mlx.Keep(weight)
+		return mlx.Eval(weight)
+	})
+	require.Equal(t, baseline+64*64*4, mlx.ActiveMemory(), "the kept weight stays resident")
+	for step := 0; step < 3; step++ {
+		do(t, func() error {
+			x := mlx.FromFloat32s(randn(uint64(step), 64), 1, 64)
+			y := mlx.Matmul(x, mlx.Transpose(weight))
+			require.Equal(t, []int{1, 64}, y.Shape())
+			return mlx.Eval(y)
+		})
+	}
+	weight.Free()
+	require.Equal(t, baseline, mlx.ActiveMemory())
+}

@@ -204,10 +204,7 @@ func runFrame(f func() error) error {
 	fr := &frame{scope: &scope{}}
 	frames = append(frames, fr)
 	defer func() {
-		// Release the whole chain: a panic may leave Scoped children open.
-		for s := fr.scope; s != nil; s = s.parent {
-			s.release()
-		}
+		fr.scope.release() // Scoped restores fr.scope to the root even on panic
 		frames = frames[:len(frames)-1]
 	}()
 	if err := f(); err != nil {

@@ -30,25 +30,6 @@ func unpatchify(x *mlx.Array) *mlx.Array {
 	return mlx.Reshape(x, c, f, h*p, w*p)
 }
 
-// LatentFrames is the number of latent frames Encode produces for a video
-// of the given length: upstream encodes the first frame and then complete
-// groups of TemporalFactor frames, ignoring a trailing partial group.
-func (c Config) LatentFrames(videoFrames int) int {
-	if videoFrames < 1 {
-		return 0
-	}
-	return 1 + (videoFrames-1)/c.TemporalFactor()
-}
-
-// VideoFrames is the number of frames Decode produces for a latent of the
-// given length.
-func (c Config) VideoFrames(latentFrames int) int {
-	if latentFrames < 1 {
-		return 0
-	}
-	return 1 + (latentFrames-1)*c.TemporalFactor()
-}
-
 // runChunk computes one chunk in a child scope, evaluates it together with
 // the stream's new caches and frees the caches they replace, so that only
 // the chunk output and the caches outlive the chunk.

@@ -232,3 +232,17 @@ func TestSyntheticVideo(t *testing.T) {
 	require.NotEqual(t, a[:frame], a[frame:2*frame])
 	require.Nil(t, SyntheticVideo(0, 16, 16, 1))
 }
+
+func TestFrameCounts(t *testing.T) {
+	cfg := Config{Dim: 16, DecDim: 8, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
+		TemporalDownsample: []bool{false, true, true}}
+	for frames, want := range map[int]int{0: 0, 1: 1, 4: 1, 5: 2, 7: 2, 8: 2, 9: 3, 121: 31} {
+		require.Equal(t, want, cfg.LatentFrames(frames), "%d frames", frames)
+	}
+	for latent, want := range map[int]int{0: 0, 1: 1, 2: 5, 3: 9, 31: 121} {
+		require.Equal(t, want, cfg.VideoFrames(latent), "%d latent frames", latent)
+	}
+	cfg.TemporalDownsample = []bool{false, false, true}
+	require.Equal(t, 2, cfg.TemporalFactor())
+	require.Equal(t, 3, cfg.LatentFrames(5))
+}
