@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -186,7 +187,7 @@ func TestConvertShardsDiT(t *testing.T) {
 	var total int64
 	seen := 0
 	for i, s := range shards {
-		require.Equal(t, filepath.Join(out, fmtShard(i+1, len(shards))), s)
+		require.Equal(t, filepath.Join(out, fmt.Sprintf("wan_model_mlx-%05d-of-%05d.safetensors", i+1, len(shards))), s)
 		ts := readSafetensors(t, s)
 		var data int64
 		for name, td := range ts {
@@ -206,19 +207,6 @@ func TestConvertShardsDiT(t *testing.T) {
 	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, one)
 	require.Equal(t, 0, code, stderr)
 	require.Equal(t, readConverted(t, one)[mapping.ComponentDiT], readConverted(t, out)[mapping.ComponentDiT])
-}
-
-func fmtShard(k, n int) string {
-	return "wan_model_mlx-" + pad5(k) + "-of-" + pad5(n) + ".safetensors"
-}
-
-func pad5(n int) string {
-	s := []byte("00000")
-	for i := 4; i >= 0 && n > 0; i-- {
-		s[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(s)
 }
 
 func TestConvertIsDeterministic(t *testing.T) {

@@ -3,6 +3,7 @@ package convert
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -238,5 +239,43 @@ func TestFlushFailureLeavesNothing(t *testing.T) {
 	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
 	require.Equal(t, ExitFailure, code, stderr)
 	require.Regexp(t, "flushing "+regexp.QuoteMeta(out)+"/[a-z0-9_-]+\\.safetensors: input/output error", stderr)
+	require.Empty(t, treeFiles(t, out))
+}
+
+// shortSource serves one tensor from a reader that ends early, like a file
+// truncated after its header was read.
+type shortSource struct {
+	tensor.SectionSource
+	victim string
+}
+
+type shortReader struct{ size int64 }
+
+func (r shortReader) ReadAt(p []byte, off int64) (int, error) { return 0, io.ErrUnexpectedEOF }
+func (r shortReader) Size() int64                             { return r.size }
+
+func (s shortSource) Section(name string) (tensor.SectionReader, bool, error) {
+	if name == s.victim {
+		in, _ := s.Lookup(name)
+		return shortReader{in.NumBytes()}, true, nil
+	}
+	return s.SectionSource.Section(name)
+}
+
+func TestReadFailureMidStreamIsBadInput(t *testing.T) {
+	orig := openPthSource
+	t.Cleanup(func() { openPthSource = orig })
+	openPthSource = func(p string) (tensor.Source, error) {
+		s, err := orig(p)
+		if err != nil {
+			return nil, err
+		}
+		return shortSource{SectionSource: s.(tensor.SectionSource), victim: "encoder.conv1.weight"}, nil
+	}
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
+	require.Equal(t, ExitBadInput, code, stderr)
+	require.Contains(t, stderr, srcVAE+": tensor encoder.conv1.weight: reading")
+	require.Contains(t, stderr, "unexpected EOF")
 	require.Empty(t, treeFiles(t, out))
 }

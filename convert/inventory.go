@@ -72,14 +72,17 @@ func takeInventory(dir string) (_ *inventory, err error) {
 		switch {
 		case err != nil:
 			problems = append(problems, fmt.Errorf("missing %s: %w", filepath.Join(dir, rel), err))
-		case st.IsDir() != wantDir:
-			problems = append(problems, fmt.Errorf("%s: expected a %s", filepath.Join(dir, rel), map[bool]string{true: "directory", false: "regular file"}[wantDir]))
+		case wantDir && !st.IsDir():
+			problems = append(problems, fmt.Errorf("%s: expected a directory", filepath.Join(dir, rel)))
+		case !wantDir && !st.Mode().IsRegular():
+			problems = append(problems, fmt.Errorf("%s: expected a regular file", filepath.Join(dir, rel)))
 		default:
 			return true
 		}
 		return false
 	}
 	if need(srcConfig, false) {
+		inv.copies = append(inv.copies, srcConfig)
 		inv.ditConfig, err = os.ReadFile(filepath.Join(dir, srcConfig))
 		if err != nil {
 			problems = append(problems, err)
@@ -90,7 +93,6 @@ func takeInventory(dir string) (_ *inventory, err error) {
 	if need(srcConfiguration, false) {
 		inv.copies = append(inv.copies, srcConfiguration)
 	}
-	inv.copies = append(inv.copies, srcConfig)
 	if need(srcTokenizer, true) {
 		files, err := listTree(dir, srcTokenizer)
 		if err != nil {

@@ -11,7 +11,7 @@ import (
 // filler produces a tensor's pseudo-random bytes: a xorshift64* stream
 // seeded from the run seed and the tensor name, so a tensor's values do not
 // depend on sharding or on which other tensors are written. Every value is
-// a float of magnitude in [2^-8, 2^-1) with a random sign and mantissa.
+// a float of magnitude in [2^-8, 1) with a random sign and mantissa.
 type filler struct{ state uint64 }
 
 func newFiller(seed uint64, name string) *filler {

@@ -3,6 +3,8 @@ package synth
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"math"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 	"github.com/wanconv/wanconv/convert/safetensors"
 	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/x448/float16"
 )
 
 const realInventory = "../../golden/wan2.2-ti2v-5b.inventory.json"
@@ -125,7 +128,24 @@ func TestFilledReleaseIsDeterministicAndConverts(t *testing.T) {
 	require.True(t, ok)
 	buf := make([]byte, in.NumBytes())
 	require.NoError(t, f.ReadTensor(in.Name, buf))
-	require.NotEqual(t, make([]byte, len(buf)), buf)
+	for i := 0; i < len(buf); i += 4 {
+		v := math.Abs(float64(math.Float32frombits(binary.LittleEndian.Uint32(buf[i:]))))
+		require.True(t, v >= 1.0/256 && v < 1, "value %g out of range", v)
+	}
+	for _, dt := range []tensor.DType{tensor.BF16, tensor.F16} {
+		b := make([]byte, 1000)
+		newFiller(3, "x").block(b, dt)
+		for i := 0; i < len(b); i += 2 {
+			h := binary.LittleEndian.Uint16(b[i:])
+			var v float64
+			if dt == tensor.BF16 {
+				v = float64(math.Float32frombits(uint32(h) << 16))
+			} else {
+				v = float64(float16.Frombits(h).Float32())
+			}
+			require.True(t, math.Abs(v) >= 1.0/256 && math.Abs(v) < 1, "%s value %g out of range", dt, v)
+		}
+	}
 
 	out := filepath.Join(t.TempDir(), "out")
 	sum, err := convert.Convert(context.Background(), convert.Options{SrcDir: a, OutDir: out, DType: "bfloat16"})
