@@ -36,6 +36,9 @@ type OutputFile struct {
 	Tensors    int    `json:"tensors,omitempty"`
 	Parameters int64  `json:"parameters,omitempty"`
 	DType      string `json:"dtype,omitempty"` // output dtype(s), "+"-joined when mixed
+	// TensorSHA256 maps every tensor of a safetensors file to the sha256 of
+	// its data bytes, so a verifier can name the tensor a corruption hit.
+	TensorSHA256 map[string]string `json:"tensor_sha256,omitempty"`
 }
 
 func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *Manifest {
@@ -63,7 +66,8 @@ func (m *Manifest) addTensorFile(f *plannedFile, w writtenFile) {
 		dt += n
 	}
 	m.Files = append(m.Files, OutputFile{Path: f.name, Kind: "safetensors", Component: string(f.component),
-		SHA256: w.sha256, Bytes: w.bytes, Tensors: len(f.tensors), Parameters: f.params, DType: dt})
+		SHA256: w.sha256, Bytes: w.bytes, Tensors: len(f.tensors), Parameters: f.params, DType: dt,
+		TensorSHA256: w.tensorSHA256})
 }
 
 // sortFiles orders Files by path.

@@ -39,6 +39,8 @@ type chunk struct {
 type writtenFile struct {
 	sha256 string
 	bytes  int64
+	// tensorSHA256 maps each tensor (output name) to the sha256 of its bytes.
+	tensorSHA256 map[string]string
 }
 
 // writeTensorFiles writes every planned file into the staging directory.
@@ -84,6 +86,7 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 	var (
 		out     sink
 		h       hash.Hash
+		th      *tensorHasher
 		next    int64
 		cur     = -1
 		pending int
@@ -110,7 +113,7 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 			if out, err = createSink(st.path(f.name)); err != nil {
 				return nil, fmt.Errorf("creating %s: %w", name, err)
 			}
-			cur, h, next = c.file, sha256.New(), 0
+			cur, h, th, next = c.file, sha256.New(), newTensorHasher(f.tensors), 0
 		}
 		if c.end {
 			if next != f.size {
@@ -119,7 +122,10 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 			pending++
 			go func(o sink) { synced <- syncClose(o, name) }(out)
 			out = nil
-			results[c.file] = writtenFile{sha256: hex.EncodeToString(h.Sum(nil)), bytes: next}
+			if !th.complete() {
+				return nil, fmt.Errorf("internal error: %s: not every tensor was written", f.name)
+			}
+			results[c.file] = writtenFile{sha256: hex.EncodeToString(h.Sum(nil)), bytes: next, tensorSHA256: th.sums}
 			prog.fileDone(f.name, next)
 			continue
 		}
@@ -130,6 +136,7 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 			return nil, fmt.Errorf("writing %s: %w", name, err)
 		}
 		h.Write(c.data)
+		th.write(c.off, c.data)
 		next += int64(len(c.data))
 		prog.add(int64(len(c.data)))
 		if c.buf != nil {
