@@ -259,11 +259,18 @@ func TestVerifyFlag(t *testing.T) {
 	require.NoDirExists(t, out)
 
 	var gotDir string
-	VerifyHook = func(dir string, args []string) int { gotDir = dir; return 7 }
+	var gotArgs []string
+	VerifyHook = func(dir string, args []string) int { gotDir, gotArgs = dir, args; return 7 }
 	defer func() { VerifyHook = nil }()
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, out, "--verify")
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, out, "--verify",
+		"--verify-flags", "--json  --golden g.json")
 	require.Equal(t, 7, code, stderr)
 	require.Equal(t, out, gotDir)
+	require.Equal(t, []string{"--json", "--golden", "g.json"}, gotArgs)
+
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", tinyDir, out, "--verify-flags", "--json")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "--verify-flags needs --verify")
 }
 
 // plainSource hides the SectionSource methods of a reader, forcing the

@@ -16,8 +16,8 @@ import (
 )
 
 // VerifyHook, when set, runs after a successful conversion if --verify is
-// given: it receives the output directory and the command-line arguments
-// and returns the exit status. With a nil hook --verify is rejected.
+// given: it receives the output directory and the verifier flags given
+// with --verify-flags, and returns the exit status. With a nil hook --verify is rejected.
 var VerifyHook func(outDir string, args []string) int
 
 const usageText = `usage: wanconv [flags] PYTORCH_DIR OUT_DIR
@@ -42,8 +42,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // cliFlags are the parsed command-line flags.
 type cliFlags struct {
-	opt    Options
-	verify bool
+	opt        Options
+	verify     bool
+	verifyArgs []string // verifier flags from --verify-flags
 }
 
 func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
@@ -63,6 +64,7 @@ func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
 	fs.BoolVar(&c.opt.Force, "force", false, "replace existing outputs in OUT_DIR")
 	fs.BoolVar(&c.opt.Quiet, "quiet", false, "no progress output and no summary")
 	fs.BoolVar(&c.verify, "verify", false, "verify the converted directory afterwards")
+	verifyFlags := fs.String("verify-flags", "", "verifier flags for --verify, space-separated (e.g. \"--golden g.json --json\")")
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -89,6 +91,10 @@ func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
 		return nil, usageErrorf("--max-shard-size: %v", err)
 	}
 	c.opt.MaxShardSize = n
+	c.verifyArgs = strings.Fields(*verifyFlags)
+	if len(c.verifyArgs) > 0 && !c.verify {
+		return nil, usageErrorf("--verify-flags needs --verify")
+	}
 	if c.verify && VerifyHook == nil {
 		return nil, usageErrorf("--verify is not available in this build (no verifier linked)")
 	}
@@ -127,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, sum.summaryLine())
 	}
 	if c.verify {
-		return VerifyHook(c.opt.OutDir, args)
+		return VerifyHook(c.opt.OutDir, c.verifyArgs)
 	}
 	return ExitOK
 }
