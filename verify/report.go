@@ -126,11 +126,6 @@ func (r *Report) WriteText(w io.Writer) {
 					name, s.Shape, s.Min, s.Max, s.Mean, s.Std)
 			}
 		}
-		for _, name := range sortedKeys(c.Reference) {
-			e := c.Reference[name]
-			fmt.Fprintf(w, "       reference %-6s max|err| %.3e  max|err|/std(ref) %.3e  (tolerance %.0e)\n",
-				name, e.MaxAbsErr, e.RelErr, e.Tolerance)
-		}
 		if c.PeakMemory > 0 {
 			fmt.Fprintf(w, "       peak MLX memory %.1f MiB\n", float64(c.PeakMemory)/(1<<20))
 		}

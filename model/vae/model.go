@@ -16,8 +16,8 @@ const WeightsFile = "vae_mlx.safetensors"
 // Options tune how the model runs.
 type Options struct {
 	// ComputeDType is the dtype the weights are cast to at load and the
-	// activations are computed in. Any non-float value (the zero value
-	// included) means float32, which is what upstream uses (Wan2_2_VAE
+	// activations are computed in: float32, bfloat16 or float16. Any other
+	// value (the zero value included) means float32, which is what upstream uses (Wan2_2_VAE
 	// runs in float32 by default) and costs 4 bytes per parameter (2.8 GB
 	// for the release VAE). bfloat16 halves that; RMS norms then still
 	// accumulate in float32 inside MLX, and the latent normalisation is
