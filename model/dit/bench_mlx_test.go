@@ -4,6 +4,7 @@ package dit
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,7 +17,9 @@ import (
 // the graph (Go + cgo) rather than in mlx.Eval. WANCONV_BENCH_PRECISION
 // selects the compute precision (float32 default, or bfloat16).
 // WANCONV_BENCH_DIR=synthetic times the TI2V-5B architecture with bfloat16
-// weights that are all zero (norm weights one): same work, no download.
+// weights that are all zero (norm weights one): same work, no download;
+// WANCONV_BENCH_LAYERS=N then keeps only N blocks, WANCONV_BENCH_CAST=1 sets
+// Options.CastAtLoad.
 func BenchmarkForwardFullSize(b *testing.B) {
 	dir := os.Getenv("WANCONV_BENCH_DIR")
 	if dir == "" {
@@ -27,11 +30,16 @@ func BenchmarkForwardFullSize(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	opts := Options{Compute: precision, CastAtLoad: os.Getenv("WANCONV_BENCH_CAST") == "1"}
 	var m *Model
 	if dir == "synthetic" {
-		m, err = zeroModel(ti2v5B(), Options{Compute: precision})
+		cfg := ti2v5B()
+		if n, err := strconv.Atoi(os.Getenv("WANCONV_BENCH_LAYERS")); err == nil && n > 0 {
+			cfg.NumLayers = n
+		}
+		m, err = zeroModel(cfg, opts)
 	} else {
-		m, err = Load(dir, Options{Compute: precision})
+		m, err = Load(dir, opts)
 	}
 	if err != nil {
 		b.Fatal(err)
@@ -52,8 +60,8 @@ func BenchmarkForwardFullSize(b *testing.B) {
 		build += tm.Build.Seconds()
 		total += tm.Total().Seconds()
 		peak = max(peak, tm.PeakMemory)
-		b.Logf("forward %v: build %v, eval %v, peak %.2f GB, output %v",
-			tm.Total(), tm.Build, tm.Eval, float64(tm.PeakMemory)/1e9, tm.Output)
+		b.Logf("%d blocks, %v compute, cast at load %v: forward %v: build %v, eval %v, peak %.2f GB, output %v",
+			m.Config.NumLayers, opts.Compute, opts.CastAtLoad, tm.Total(), tm.Build, tm.Eval, float64(tm.PeakMemory)/1e9, tm.Output)
 	}
 	b.ReportMetric(100*build/total, "build-%")
 	b.ReportMetric(float64(peak)/1e9, "peak-GB")

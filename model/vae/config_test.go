@@ -246,3 +246,12 @@ func TestFrameCounts(t *testing.T) {
 	require.Equal(t, 2, cfg.TemporalFactor())
 	require.Equal(t, 3, cfg.LatentFrames(5))
 }
+
+func TestConfigJSONNames(t *testing.T) {
+	cfg := Config{Dim: 160, DecDim: 256, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
+		TemporalDownsample: []bool{false, true, true}}
+	raw, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"dim":160,"dec_dim":256,"z_dim":48,"dim_mult":[1,2,4,4],"num_res_blocks":2,
+		"temperal_downsample":[false,true,true]}`, string(raw))
+}

@@ -64,9 +64,28 @@ func (c *causalConv) forward(x *mlx.Array, st *stream) *mlx.Array {
 	// concatenation above.
 	st.frames[c.slot] = lastFrames(in, cacheFrames)
 	p := c.ks / 2
-	y := mlx.ConvGeneral(in, c.w, []int{1, 1, 1}, []int{max(front, 0), p, p}, []int{0, p, p}, nil, nil, 1, false)
-	return mlx.Add(y, c.b)
+	frames := x.Dim(1)
+	if !splitConvFrames || frames == 1 || c.kt == 1 {
+		y := mlx.ConvGeneral(in, c.w, []int{1, 1, 1}, []int{max(front, 0), p, p}, []int{0, p, p}, nil, nil, 1, false)
+		return mlx.Add(y, c.b)
+	}
+	// One output frame at a time: MLX's CPU convolution materialises an
+	// im2col buffer of (frames·H·W) × (kt·ks·ks·C_in) values, so a whole
+	// four-frame chunk at full resolution would need four times the memory.
+	if front > 0 {
+		in = mlx.Pad(in, []int{1}, []int{front}, []int{0}, 0)
+	}
+	outs := make([]*mlx.Array, frames)
+	for t := range outs {
+		window := mlx.SliceAxis(in, 1, t, t+c.kt)
+		outs[t] = mlx.ConvGeneral(window, c.w, []int{1, 1, 1}, []int{0, p, p}, []int{0, p, p}, nil, nil, 1, false)
+	}
+	return mlx.Add(mlx.Concatenate(1, outs...), c.b)
 }
+
+// splitConvFrames makes causal convolutions run one output frame at a time
+// (see causalConv.forward).
+var splitConvFrames = true
 
 // pointwise is a 1×1(×1) convolution, applied as a matrix product over the
 // channel axis.
