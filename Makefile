@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 
 -include mk/*.mk
 
-.PHONY: all setup build build-mlx demo test test-go test-mlx fuzz vet bench bench-inspect bench-verify clean
+.PHONY: all setup build build-mlx demo test test-go test-mlx fuzz vet bench bench-inspect bench-verify clean golden
 
 all: build
 
@@ -51,3 +51,9 @@ bench: bench-inspect bench-convert bench-verify
 
 clean:
 	rm -rf $(BIN) out tmp
+
+# Re-record the tiny release's golden file (only after a reviewed change of
+# the models or the input generators): default conversion, then --record-golden.
+golden: build-mlx
+	$(BIN)/wanconv --quiet --force $(TINY) out/golden-tiny
+	$(BIN)/inspect --verify --reference $(TINY_REF)/reference.safetensors --record-golden golden/tiny.golden.json out/golden-tiny

@@ -103,9 +103,31 @@ func refRoundBF16(x float32) uint16 {
 	}
 }
 
-func TestConvertDefaultRoundsToBF16(t *testing.T) {
+// TestConvertDefaultPolicy: without --dtype the DiT and T5 become bfloat16
+// and the VAE float32 (its source dtype here, so its bytes are unchanged).
+func TestConvertDefaultPolicy(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
+	require.Equal(t, 0, code, stderr)
+	got := readConverted(t, out)
+	want := map[mapping.Component]tensor.DType{
+		mapping.ComponentDiT: tensor.BF16, mapping.ComponentT5: tensor.BF16, mapping.ComponentVAE: tensor.F32}
+	for c, tensors := range got {
+		require.NotEmpty(t, tensors)
+		for name, td := range tensors {
+			require.Equal(t, want[c], td.info.DType, "%s %s", c, name)
+		}
+	}
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", "--vae-dtype", "bfloat16", tinyDir, out)
+	require.Equal(t, 0, code, stderr)
+	for name, td := range readConverted(t, out)[mapping.ComponentVAE] {
+		require.Equal(t, tensor.BF16, td.info.DType, name)
+	}
+}
+
+func TestConvertBF16RoundsToNearestEven(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--dtype", "bfloat16", tinyDir, out)
 	require.Equal(t, 0, code, stderr)
 	src := readRelease(t, tinyDir)
 	got := readConverted(t, out)

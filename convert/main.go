@@ -55,7 +55,7 @@ func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
 		fs.PrintDefaults()
 	}
 	c := &cliFlags{opt: Options{ComponentDType: map[string]string{}}}
-	fs.StringVar(&c.opt.DType, "dtype", "bfloat16", "output dtype of float tensors: keep, bfloat16, float16 or float32")
+	fs.StringVar(&c.opt.DType, "dtype", "", "output dtype of float tensors for every component: keep, bfloat16, float16 or float32\n(default: bfloat16 for the DiT and T5, float32 for the VAE)")
 	overrides := map[string]*string{}
 	for _, comp := range []string{"dit", "t5", "vae"} {
 		overrides[comp] = fs.String(comp+"-dtype", "", "override --dtype for the "+strings.ToUpper(comp)+" component")

@@ -123,7 +123,17 @@ func forwardVAE(job forwardJob, res *forwardResult) error {
 	if err != nil {
 		return err
 	}
-	return store(res, "video", decoded)
+	if err := store(res, "video", decoded); err != nil {
+		return err
+	}
+	if ref, ok := job.Inputs["latent"]; ok {
+		fromRef, err := m.Decode(hostArray(ref))
+		if err != nil {
+			return err
+		}
+		return store(res, "video_from_ref_latent", fromRef)
+	}
+	return nil
 }
 
 func hostArray(t HostTensor) *mlx.Array { return mlx.FromFloat32s(t.F32, t.Shape...) }

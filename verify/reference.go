@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/wanconv/wanconv/convert/safetensors"
 	"github.com/wanconv/wanconv/convert/tensor"
@@ -52,19 +53,23 @@ func seqLenBeside(path string) int {
 }
 
 // referenceIO names, per component, the reference tensors that are inputs
-// (file name → model input name) and expected outputs.
+// (file name → model input name) and expected outputs (model output name →
+// file name). The VAE's reference latent is also an input: decoding it
+// isolates the decoder's error from the encoder's ("video_from_ref_latent"),
+// while "video" is the whole round trip, as upstream computed it.
 var referenceIO = map[string]struct{ inputs, outputs map[string]string }{
 	"dit": {
 		inputs:  map[string]string{"dit.input.x": "x", "dit.input.t": "t", "dit.input.context": "context"},
-		outputs: map[string]string{"dit.output": "output"},
+		outputs: map[string]string{"output": "dit.output"},
 	},
 	"t5": {
 		inputs:  map[string]string{"t5.input.ids": "ids", "t5.input.mask": "mask"},
-		outputs: map[string]string{"t5.output": "output"},
+		outputs: map[string]string{"output": "t5.output"},
 	},
 	"vae": {
-		inputs:  map[string]string{"vae.input.video": "video"},
-		outputs: map[string]string{"vae.output.latent": "latent", "vae.output.video": "video"},
+		inputs: map[string]string{"vae.input.video": "video", "vae.output.latent": "latent"},
+		outputs: map[string]string{"latent": "vae.output.latent", "video": "vae.output.video",
+			"video_from_ref_latent": "vae.output.video"},
 	},
 }
 
@@ -72,13 +77,12 @@ var referenceIO = map[string]struct{ inputs, outputs map[string]string }{
 // returns a nil job when the reference file has no tensors for the component.
 func (r *referenceSet) job(component string) (*forwardJob, map[string]HostTensor, error) {
 	io := referenceIO[component]
-	present := 0
-	for name := range io.inputs {
-		if _, ok := r.src.Lookup(name); ok {
-			present++
-		}
+	prefix := component + "."
+	present := false
+	for _, info := range r.src.Tensors() {
+		present = present || strings.HasPrefix(info.Name, prefix)
 	}
-	if present == 0 {
+	if !present {
 		return nil, nil, nil
 	}
 	job := &forwardJob{Component: component, Inputs: map[string]HostTensor{}, SeqLen: r.seqLen}
@@ -90,7 +94,7 @@ func (r *referenceSet) job(component string) (*forwardJob, map[string]HostTensor
 		job.Inputs[in] = t
 	}
 	want := map[string]HostTensor{}
-	for file, out := range io.outputs {
+	for out, file := range io.outputs {
 		t, err := r.read(file)
 		if err != nil {
 			return nil, nil, err

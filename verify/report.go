@@ -117,7 +117,7 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "\n[%s] %s  (%d tensors, %s params, %s, %.1fs)\n", strings.ToUpper(c.Name),
 			verdict(c.Passed), c.TensorCount, groupDigits(c.ParamCount), dtypeSummary(c.DTypes), c.Seconds)
 		for _, ch := range c.Checks {
-			fmt.Fprintf(w, "  %-4s %-28s %s\n", verdict(ch.Passed), ch.Name, ch.Detail)
+			fmt.Fprintf(w, "  %-4s %-34s %s\n", verdict(ch.Passed), ch.Name, ch.Detail)
 		}
 		if c.Forward != nil {
 			for _, name := range sortedKeys(c.Forward.Outputs) {

@@ -3,6 +3,7 @@ package verify
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"time"
 )
 
@@ -50,7 +51,7 @@ func run(o Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	recorded := &Golden{Schema: GoldenSchema, Description: "recorded by wanconv verify from " + o.Dir,
+	recorded := &Golden{Schema: GoldenSchema, Description: "recorded by wanconv verify from " + filepath.Base(filepath.Clean(o.Dir)),
 		Components: map[string]*ComponentGolden{}}
 	for _, name := range o.Components {
 		start := time.Now()
@@ -143,7 +144,7 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	}
 	tol := o.RefTolerance
 	if tol == 0 {
-		tol = referenceTolerance(c.DTypes)
+		tol = referenceTolerance(name, c.DTypes)
 	}
 	c.Reference = map[string]*ErrorVsReference{}
 	for _, out := range sortedKeys(want) {
@@ -167,14 +168,30 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	return nil
 }
 
-// referenceTolerance is 1e-4 when every float weight is float32, else 2e-2.
-func referenceTolerance(dtypes map[string]int) float64 {
+// Reference tolerances on max|err|/std(ref). With float32 weights the only
+// differences from upstream are float32 rounding and summation order. With
+// 16-bit weights the rounding of the weights dominates: 2e-2 for the DiT and
+// T5; the VAE, a deep stack of convolutions, moves by 2–8 % of its output std
+// with bfloat16 weights (measured on the tiny release; perturbing float32
+// weights by ±2⁻⁸ gives the same), hence 1e-1 there. The converter keeps the
+// VAE float32 by default.
+const (
+	tolFloat32Weights = 1e-4
+	tolHalfWeights    = 2e-2
+	tolHalfWeightsVAE = 1e-1
+)
+
+// referenceTolerance picks the tolerance from the component's weight dtypes.
+func referenceTolerance(component string, dtypes map[string]int) float64 {
 	for dt := range dtypes {
 		if dt == "bfloat16" || dt == "float16" {
-			return 2e-2
+			if component == "vae" {
+				return tolHalfWeightsVAE
+			}
+			return tolHalfWeights
 		}
 	}
-	return 1e-4
+	return tolFloat32Weights
 }
 
 func recordComponent(c *ComponentReport) *ComponentGolden {
