@@ -1,0 +1,123 @@
+//go:build mlx
+
+package verify
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/convert/safetensors"
+	"github.com/wanconv/wanconv/golden"
+)
+
+// verifyJSON runs the verifier with --json and decodes the report.
+func verifyJSON(t *testing.T, args ...string) (int, *Report) {
+	t.Helper()
+	code, stdout, stderr := runVerify(t, append([]string{"--json"}, args...)...)
+	var rep Report
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep), stderr)
+	return code, &rep
+}
+
+func referenceErrors(rep *Report) map[string]float64 {
+	out := map[string]float64{}
+	for _, c := range rep.Components {
+		for name, e := range c.Reference {
+			out[c.Name+"."+name] = e.RelErr
+		}
+	}
+	return out
+}
+
+// TestReferenceFloat32: with float32 weights every component matches the
+// upstream outputs to max|err|/std(ref) ≤ 1e-4.
+func TestReferenceFloat32(t *testing.T) {
+	out := convertTiny(t, "float32")
+	code, rep := verifyJSON(t, "--reference", golden.TinyReference(), out)
+	require.Equal(t, ExitPass, code, rep.Problems)
+	errs := referenceErrors(rep)
+	require.Len(t, errs, 5)
+	for name, e := range errs {
+		require.LessOrEqual(t, e, 1e-4, name)
+		t.Logf("float32 weights: %-26s max|err|/std(ref) = %.3e", name, e)
+	}
+}
+
+// TestReferenceBFloat16: with bfloat16 weights everywhere, the DiT and T5
+// stay within 2e-2 and the VAE within its documented 1e-1.
+func TestReferenceBFloat16(t *testing.T) {
+	out := convertTiny(t, "bfloat16")
+	code, rep := verifyJSON(t, "--reference", golden.TinyReference(), out)
+	require.Equal(t, ExitPass, code, rep.Problems)
+	errs := referenceErrors(rep)
+	require.LessOrEqual(t, errs["dit.output"], 2e-2)
+	require.LessOrEqual(t, errs["t5.output"], 2e-2)
+	require.LessOrEqual(t, errs["vae.latent"], 1e-1)
+	require.LessOrEqual(t, errs["vae.video"], 1e-1)
+	// The rounding really happened: bfloat16 weights cannot match float32's 1e-4.
+	require.Greater(t, errs["dit.output"], 1e-4)
+	for name, e := range errs {
+		t.Logf("bfloat16 weights: %-26s max|err|/std(ref) = %.3e", name, e)
+	}
+}
+
+// TestShippedGolden: the default conversion of the tiny release passes the
+// shipped golden file (what `make demo` runs).
+func TestShippedGolden(t *testing.T) {
+	out := convertTiny(t, "")
+	code, rep := verifyJSON(t, "--golden", golden.TinyGolden(), "--reference", golden.TinyReference(), out)
+	require.Equal(t, ExitPass, code, rep.Problems)
+	for _, c := range rep.Components {
+		require.NotNil(t, c.Forward, c.Name)
+		require.NotNil(t, c.Forward.WorstDeviation, c.Name)
+		require.Less(t, *c.Forward.WorstDeviation, 1e-3, c.Name)
+	}
+}
+
+// TestSwappedWeightsFailForward: swapping two same-shaped weights (the first
+// FFN layers of blocks 0 and 1) keeps every name, shape and dtype valid; the
+// forward statistics catch it (and the manifest checksum).
+func TestSwappedWeightsFailForward(t *testing.T) {
+	out := convertTiny(t, "")
+	path := filepath.Join(out, "wan_model_mlx.safetensors")
+	rewriteSafetensors(t, path, func(entries []safetensors.HeaderEntry, data [][]byte) {
+		a, b := -1, -1
+		for i, e := range entries {
+			switch e.Name {
+			case "blocks.0.ffn.layers.0.weight":
+				a = i
+			case "blocks.1.ffn.layers.0.weight":
+				b = i
+			}
+		}
+		require.True(t, a >= 0 && b >= 0)
+		data[a], data[b] = data[b], data[a]
+	})
+	code, rep := verifyJSON(t, "--components", "dit", "--golden", golden.TinyGolden(), out)
+	require.Equal(t, ExitMismatch, code)
+	failed := map[string]bool{}
+	for _, c := range rep.Components[0].Checks {
+		if !c.Passed {
+			failed[c.Name] = true
+		}
+	}
+	require.True(t, failed["forward.output.golden"], rep.Problems)
+	require.True(t, failed["manifest.wan_model_mlx.safetensors"], rep.Problems)
+}
+
+func TestRecordThenVerifyRoundTrip(t *testing.T) {
+	out := convertTiny(t, "")
+	rec := filepath.Join(t.TempDir(), "team.golden.json")
+	code, _ := verifyJSON(t, "--components", "t5,vae", "--seed", "7", "--record-golden", rec, out)
+	require.Equal(t, ExitPass, code)
+	g, err := LoadGolden(rec)
+	require.NoError(t, err)
+	require.Equal(t, uint64(7), g.Components["t5"].Forward.Inputs.Seed)
+	code, rep := verifyJSON(t, "--components", "t5,vae", "--golden", rec, out)
+	require.Equal(t, ExitPass, code, rep.Problems)
+	for _, c := range rep.Components {
+		require.Equal(t, 0.0, *c.Forward.WorstDeviation, c.Name) // same weights, same inputs, same CPU
+	}
+}
