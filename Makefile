@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 
 -include mk/*.mk
 
-.PHONY: all setup build build-mlx demo test test-go test-mlx fuzz vet bench bench-inspect bench-verify clean golden
+.PHONY: all setup build build-mlx demo test test-go test-mlx fuzz vet bench bench-inspect bench-verify bench-verify-run clean golden
 
 all: build
 
@@ -48,6 +48,25 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzUnpickle -fuzztime=$(FUZZTIME) ./convert/pth/
 
 bench: bench-inspect bench-convert bench-verify
+
+# Header-only inspect of a sparse full-size TI2V-5B release (goal: well under 0.2 s).
+bench-inspect:
+	$(GO) test -run '^$$' -bench 'InspectFullSize' -benchtime 20x ./inspect/
+
+# Full-size forward passes on MLX (CPU): DiT (48,4,32,32) latent + 512-token context, umt5-xxl on
+# 512 tokens, VAE decode of a (48,2,8,8) latent then encode of the video. Runs on the converted
+# full-size synthetic release of bench-convert (BENCH_OUT; made if missing). Uses its own MLX
+# install whose BLAS is Debian's OpenBLAS: the mlx-cpu wheel's bundled reference BLAS is ~20x
+# slower on these matmuls (tests keep the wheel as shipped).
+BENCH_MLX_DEPS ?= $(CURDIR)/.deps/bench-openblas
+bench-verify:
+	test -f $(BENCH_OUT)/wanconv-manifest.json || $(MAKE) bench-convert
+	$(MAKE) MLX_DEPS=$(BENCH_MLX_DEPS) MLX_BLAS=openblas mlx-setup
+	$(MAKE) MLX_DEPS=$(BENCH_MLX_DEPS) bench-verify-run
+
+bench-verify-run:
+	WANCONV_BENCH_DIR=$(abspath $(BENCH_OUT)) $(MLX_ENV) $(GO) test -tags '$(MLX_TAGS)' -run '^$$' \
+		-bench 'FullSize' -benchtime 1x -timeout 120m ./model/dit/ ./model/t5/ ./model/vae/
 
 clean:
 	rm -rf $(BIN) out tmp

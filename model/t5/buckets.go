@@ -24,7 +24,7 @@ import "math"
 func RelativeBucket(relPos, numBuckets, maxDistance int) int {
 	half := numBuckets / 2
 	bucket := 0
-	if relPos < 0 {
+	if relPos > 0 {
 		bucket = half
 	}
 	d := relPos
