@@ -140,3 +140,13 @@ func TestBadInputExitsTwo(t *testing.T) {
 	require.Equal(t, ExitBadInput, code)
 	require.True(t, strings.Contains(stdout, "component file missing"), stdout)
 }
+
+func TestFlagsAfterDirectory(t *testing.T) {
+	out := convertTiny(t, "")
+	code, stdout, _ := runVerify(t, out, "--structural-only", "--components", "t5")
+	require.Equal(t, ExitPass, code, stdout)
+	require.Contains(t, stdout, "[T5] PASS")
+	require.NotContains(t, stdout, "[DIT]")
+	code, _, _ = runVerify(t, out, out, "--structural-only")
+	require.Equal(t, ExitBadInput, code)
+}

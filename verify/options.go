@@ -50,17 +50,26 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.BoolVar(&o.Structural, "structural-only", false, "skip MLX forward passes")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the deterministic inputs when recording a golden file")
 	fs.StringVar(&o.Device, "device", "cpu", "MLX device: cpu or gpu")
-	fs.Float64Var(&o.RefTolerance, "ref-tolerance", 0, "max|err|/std(ref) tolerance (0: 1e-4 for float32 weights, 2e-2 otherwise)")
+	fs.Float64Var(&o.RefTolerance, "ref-tolerance", 0, "max|err|/std(ref) tolerance (0: 1e-4 for float32 weights; 16-bit weights 2e-2, VAE 1e-1)")
 	fs.IntVar(&o.SeqLen, "seq-len", 0, "DiT sequence length for reference inputs (0: from golden.json beside the reference)")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		return o, err
+	// Flags may come before or after the directory.
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return o, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fs.Usage()
-		return o, errors.New("expected exactly one CONVERTED_DIR")
+		return o, fmt.Errorf("expected exactly one CONVERTED_DIR, got %d", len(pos))
 	}
-	o.Dir = fs.Arg(0)
+	o.Dir = pos[0]
 	for _, c := range strings.Split(comps, ",") {
 		c = strings.TrimSpace(c)
 		if c == "" {
