@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 
 -include mk/*.mk
 
-.PHONY: all setup build build-mlx demo test test-go test-mlx fuzz vet bench bench-inspect bench-verify bench-verify-run clean golden
+.PHONY: all setup build build-mlx demo test test-go test-mlx test-mlxc fuzz vet bench bench-inspect bench-verify bench-verify-run clean golden
 
 all: build
 
@@ -34,13 +34,18 @@ vet:
 	CGO_ENABLED=0 $(GO) vet ./...
 	$(MLX_ENV) $(GO) vet -tags '$(MLX_TAGS)' ./...
 
-test: setup vet test-go test-mlx fuzz
+test: setup vet test-go test-mlx test-mlxc fuzz
 
 test-go:
 	CGO_ENABLED=0 $(GO) test -count=1 ./...
 
 test-mlx:
 	$(MLX_ENV) $(GO) test -count=1 -timeout 30m -tags '$(MLX_TAGS)' ./...
+
+# The same Go code linked against a separately built libmlxc (build tags "mlx mlxc"): the
+# path an official mlx-c install (e.g. Homebrew mlx-c) takes, with no Go change.
+test-mlxc:
+	$(MAKE) -f mk/mlx.mk mlx-mlxc-check
 
 # Short fuzzing budget for every parser (no crashes allowed).
 fuzz:
