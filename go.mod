@@ -3,8 +3,6 @@ module github.com/wanconv/wanconv
 go 1.26.0
 
 require (
-	github.com/nlpodyssey/gopickle v0.2.0
-	github.com/nlpodyssey/safetensors v0.0.0-20250209183917-bfb01cc25f7c
 	github.com/stretchr/testify v1.12.1
 	github.com/x448/float16 v0.8.4
 	golang.org/x/term v0.48.0
