@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -41,7 +42,7 @@ func TestConvertKeepIsBitExact(t *testing.T) {
 			require.Equal(t, s.info.DType, o.info.DType, target)
 			in, sh := s.info.Shape, o.info.Shape
 			switch {
-			case equalShape(in, sh):
+			case slices.Equal(in, sh):
 				require.Equal(t, s.data, o.data, target)
 			case len(sh) == 1 && sh[0] == in[0] && s.info.NumElements() == in[0]:
 				squeezed++
@@ -60,18 +61,6 @@ func TestConvertKeepIsBitExact(t *testing.T) {
 	_, ok := got[mapping.ComponentDiT]["text_embedding.layers.0.weight"]
 	require.True(t, ok)
 	require.Equal(t, []int64{128, 1, 2, 2, 48}, got[mapping.ComponentDiT]["patch_embedding.weight"].info.Shape)
-}
-
-func equalShape(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // refRoundBF16 rounds a float32 to bfloat16 by comparing the distances to
@@ -137,7 +126,7 @@ func TestConvertBF16RoundsToNearestEven(t *testing.T) {
 			o := got[c][mapping.TargetName(c, name)]
 			require.Equal(t, tensor.BF16, o.info.DType, name)
 			data := s.data
-			if !equalShape(s.info.Shape, o.info.Shape) && len(o.info.Shape) > 1 {
+			if !slices.Equal(s.info.Shape, o.info.Shape) && len(o.info.Shape) > 1 {
 				data = refChannelsLast(s.data, s.info.Shape, s.info.DType.Size())
 			}
 			if s.info.DType == tensor.BF16 {

@@ -3,6 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -178,7 +179,7 @@ func (chk *checker) compare(required []tensor.Info) {
 		switch {
 		case !ok:
 			chk.add(ProblemMissing, r.Name, "required with shape "+tensor.ShapeString(r.Shape))
-		case !equalShape(got.Shape, r.Shape) && !chk.flagged[r.Name]:
+		case !slices.Equal(got.Shape, r.Shape) && !chk.flagged[r.Name]:
 			chk.add(ProblemShape, r.Name, fmt.Sprintf("has shape %s, the architecture requires %s",
 				tensor.ShapeString(got.Shape), tensor.ShapeString(r.Shape)))
 		}
@@ -200,16 +201,4 @@ func (chk *checker) err(c Component) error {
 		return chk.problems[i].Name < chk.problems[j].Name
 	})
 	return &PlanError{Component: c, Problems: chk.problems}
-}
-
-func equalShape(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

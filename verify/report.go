@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -120,7 +122,7 @@ func (r *Report) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  %-4s %-34s %s\n", verdict(ch.Passed), ch.Name, ch.Detail)
 		}
 		if c.Forward != nil {
-			for _, name := range sortedKeys(c.Forward.Outputs) {
+			for _, name := range slices.Sorted(maps.Keys(c.Forward.Outputs)) {
 				s := c.Forward.Outputs[name]
 				fmt.Fprintf(w, "       forward %-8s shape %v min %.4f max %.4f mean %.4f std %.4f\n",
 					name, s.Shape, s.Min, s.Max, s.Mean, s.Std)
@@ -145,7 +147,7 @@ func verdict(ok bool) string {
 
 func dtypeSummary(h map[string]int) string {
 	var parts []string
-	for _, k := range sortedKeys(h) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		parts = append(parts, fmt.Sprintf("%s×%d", k, h[k]))
 	}
 	return strings.Join(parts, " ")

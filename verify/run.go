@@ -3,7 +3,9 @@ package verify
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -106,7 +108,7 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	if cg != nil && cg.Forward != nil {
 		fr.Tolerance = cg.Forward.Tolerance
 		worst := 0.0
-		for _, out := range sortedKeys(cg.Forward.Outputs) {
+		for _, out := range slices.Sorted(maps.Keys(cg.Forward.Outputs)) {
 			got, ok := fr.Outputs[out]
 			if !ok {
 				c.check("forward."+out+".golden", false, "output %q missing", out)
@@ -147,13 +149,13 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 		tol = referenceTolerance(name, c.DTypes)
 	}
 	c.Reference = map[string]*ErrorVsReference{}
-	for _, out := range sortedKeys(want) {
+	for _, out := range slices.Sorted(maps.Keys(want)) {
 		got, ok := res.Outputs[out]
 		if !ok {
 			c.check("reference."+out, false, "output %q not produced", out)
 			continue
 		}
-		if !sameShape(got.Shape, want[out].Shape) {
+		if !slices.Equal(got.Shape, want[out].Shape) {
 			c.check("reference."+out, false, "shape %v, reference %v", got.Shape, want[out].Shape)
 			continue
 		}
@@ -205,7 +207,7 @@ func recordComponent(c *ComponentReport) *ComponentGolden {
 
 func dominantDType(h map[string]int) string {
 	best, n := "", -1
-	for _, k := range sortedKeys(h) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		if h[k] > n {
 			best, n = k, h[k]
 		}

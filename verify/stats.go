@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Stats summarises a tensor: the statistics the golden files record.
@@ -89,7 +90,7 @@ func CompareWithReference(got, ref []float32, tol float64) (ErrorVsReference, er
 // It returns the worst deviation in units of want.Std and the names of the
 // statistics outside tolerance.
 func StatsDiff(got, want Stats, tol float64) (worst float64, bad []string) {
-	if !sameShape(got.Shape, want.Shape) {
+	if !slices.Equal(got.Shape, want.Shape) {
 		return math.Inf(1), []string{fmt.Sprintf("shape %v, golden %v", got.Shape, want.Shape)}
 	}
 	scale := want.Std
@@ -114,16 +115,4 @@ func StatsDiff(got, want Stats, tol float64) (worst float64, bad []string) {
 		}
 	}
 	return worst, bad
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/wanconv/wanconv/convert/safetensors"
@@ -98,7 +100,7 @@ func checkDTypes(dir *convertedDir, name string, infos []tensor.Info, c *Compone
 		d := t.DType.Name()
 		switch {
 		case len(allowed) > 0 && !allowed[d]:
-			bad = append(bad, fmt.Sprintf("%s is %s, manifest says %s", t.Name, d, strings.Join(sortedKeys(allowed), "+")))
+			bad = append(bad, fmt.Sprintf("%s is %s, manifest says %s", t.Name, d, strings.Join(slices.Sorted(maps.Keys(allowed)), "+")))
 		case len(allowed) == 0 && first == "":
 			first = d
 		case len(allowed) == 0 && d != first:
@@ -210,7 +212,7 @@ func checkManifest(dir *convertedDir, name string, hashes map[string]string, c *
 		}
 		ok = false
 		var changed []string
-		for _, t := range sortedKeys(f.TensorSHA256) {
+		for _, t := range slices.Sorted(maps.Keys(f.TensorSHA256)) {
 			if got, present := hashes[t]; present && got != f.TensorSHA256[t] {
 				changed = append(changed, t)
 			}

@@ -47,15 +47,8 @@ func TestMaliciousPicklesRefused(t *testing.T) {
 // legacyWith is a legacy checkpoint header followed by main (and nothing
 // else).
 func legacyWith(main []byte) []byte {
-	magic := newPickle()
-	magic.long(legacyMagic)
-	magic.op(opStop)
-	proto := newPickle()
-	proto.int(legacyProtocolVersion)
-	proto.op(opStop)
 	var b bytes.Buffer
-	b.Write(magic.Bytes())
-	b.Write(proto.Bytes())
+	b.Write(legacyPreamble())
 	b.Write(sysInfoPickle())
 	b.Write(main)
 	return b.Bytes()

@@ -50,6 +50,18 @@ func WriteZip(w io.Writer, archiveName string, tensors []Tensor) error {
 	return nil
 }
 
+// legacyPreamble is the start of every legacy checkpoint: the pickled magic
+// number, then the pickled protocol version.
+func legacyPreamble() []byte {
+	magic := newPickle()
+	magic.long(legacyMagic)
+	magic.op(opStop)
+	proto := newPickle()
+	proto.int(legacyProtocolVersion)
+	proto.op(opStop)
+	return append(magic.Bytes(), proto.Bytes()...)
+}
+
 // WriteLegacy writes tensors in torch's pre-1.6 format
 // (_use_new_zipfile_serialization=False).
 func WriteLegacy(w io.Writer, tensors []Tensor) error {
@@ -58,12 +70,6 @@ func WriteLegacy(w io.Writer, tensors []Tensor) error {
 		return fmt.Errorf("pth: %w", err)
 	}
 	s := newSink(w)
-	magic := newPickle()
-	magic.long(legacyMagic)
-	magic.op(opStop)
-	proto := newPickle()
-	proto.int(legacyProtocolVersion)
-	proto.op(opStop)
 	keys := newPickle()
 	keys.op(opEmptyList)
 	if len(plan.storages) > 0 {
@@ -74,7 +80,7 @@ func WriteLegacy(w io.Writer, tensors []Tensor) error {
 		keys.op(opAppends)
 	}
 	keys.op(opStop)
-	for _, b := range [][]byte{magic.Bytes(), proto.Bytes(), sysInfoPickle(), stateDictPickle(plan, true), keys.Bytes()} {
+	for _, b := range [][]byte{legacyPreamble(), sysInfoPickle(), stateDictPickle(plan, true), keys.Bytes()} {
 		if _, err := s.Write(b); err != nil {
 			return fmt.Errorf("pth: %w", err)
 		}

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -36,7 +38,7 @@ func BuildHeader(entries []HeaderEntry, metadata map[string]string) (header []by
 	if len(metadata) > 0 {
 		writeJSONString(&js, metadataKey)
 		js.WriteString(":{")
-		for i, k := range sortedKeys(metadata) {
+		for i, k := range slices.Sorted(maps.Keys(metadata)) {
 			if !utf8.ValidString(k) || !utf8.ValidString(metadata[k]) {
 				return nil, nil, &Error{Tensor: metadataKey, Kind: ErrInvalidMetadata,
 					Detail: fmt.Sprintf("key %q or its value is not valid UTF-8", k)}

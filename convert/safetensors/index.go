@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/wanconv/wanconv/convert/tensor"
@@ -43,7 +45,7 @@ func OpenIndex(indexPath string) (*Sharded, error) {
 	}
 	// Group tensors by cleaned shard name, rejecting unsafe names.
 	users := map[string][]string{} // shard name → tensors the index puts there
-	for _, name := range sortedKeys(idx.weightMap) {
+	for _, name := range slices.Sorted(maps.Keys(idx.weightMap)) {
 		shard := idx.weightMap[name]
 		if !filepath.IsLocal(shard) {
 			return nil, &Error{Index: indexPath, File: shard, Tensor: name, Kind: ErrUnsafeShardPath,
@@ -55,7 +57,7 @@ func OpenIndex(indexPath string) (*Sharded, error) {
 	s := &Sharded{path: indexPath, meta: idx.metadata, owner: map[string]*File{}}
 	byName := map[string]*File{}
 	dir := filepath.Dir(indexPath)
-	for _, shard := range sortedKeys(users) {
+	for _, shard := range slices.Sorted(maps.Keys(users)) {
 		f, err := Open(filepath.Join(dir, shard))
 		if err != nil {
 			s.Close()
@@ -101,13 +103,13 @@ func (s *Sharded) link(weightMap map[string]string, byName map[string]*File) err
 			holders[info.Name] = append(holders[info.Name], f)
 		}
 	}
-	for _, name := range sortedKeys(holders) {
+	for _, name := range slices.Sorted(maps.Keys(holders)) {
 		if h := holders[name]; len(h) > 1 {
 			return &Error{Index: s.path, File: h[1].Path(), Tensor: name, Kind: ErrDuplicateTensor,
 				Detail: "also stored in " + h[0].Path()}
 		}
 	}
-	for _, name := range sortedKeys(weightMap) {
+	for _, name := range slices.Sorted(maps.Keys(weightMap)) {
 		f := byName[filepath.Clean(weightMap[name])]
 		if _, ok := f.entries[name]; !ok {
 			detail := ""
@@ -118,7 +120,7 @@ func (s *Sharded) link(weightMap map[string]string, byName map[string]*File) err
 		}
 		s.owner[name] = f
 	}
-	for _, name := range sortedKeys(holders) {
+	for _, name := range slices.Sorted(maps.Keys(holders)) {
 		if _, ok := weightMap[name]; !ok {
 			return &Error{Index: s.path, File: holders[name][0].Path(), Tensor: name, Kind: ErrTensorNotInIndex}
 		}
@@ -175,11 +177,7 @@ func (s *Sharded) ShardOf(name string) (*File, bool) {
 
 // Tensors lists every tensor of every shard, sorted by name.
 func (s *Sharded) Tensors() []tensor.Info {
-	out := make([]tensor.Info, len(s.infos))
-	for i, info := range s.infos {
-		out[i] = cloneInfo(info)
-	}
-	return out
+	return cloneInfos(s.infos)
 }
 
 // Lookup finds a tensor by name.

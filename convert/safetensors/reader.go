@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 
 	"github.com/wanconv/wanconv/convert/tensor"
 )
@@ -116,11 +115,7 @@ func (f *File) Metadata() map[string]string {
 
 // Tensors lists every tensor, sorted by name.
 func (f *File) Tensors() []tensor.Info {
-	out := make([]tensor.Info, len(f.infos))
-	for i, info := range f.infos {
-		out[i] = cloneInfo(info)
-	}
-	return out
+	return cloneInfos(f.infos)
 }
 
 // Lookup finds a tensor by name.
@@ -186,12 +181,11 @@ func cloneInfo(i tensor.Info) tensor.Info {
 	return i
 }
 
-// sortedKeys returns the keys of m in increasing order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// cloneInfos copies every description with cloneInfo.
+func cloneInfos(infos []tensor.Info) []tensor.Info {
+	out := make([]tensor.Info, len(infos))
+	for i, info := range infos {
+		out[i] = cloneInfo(info)
 	}
-	sort.Strings(keys)
-	return keys
+	return out
 }

@@ -150,7 +150,7 @@ func writeDiT(dir string, c Component, ts []Tensor, count int, opt Options) erro
 	})
 }
 
-func writeSafetensors(path string, ts []Tensor, dt tensor.DType, opt Options) (err error) {
+func writeSafetensors(path string, ts []Tensor, dt tensor.DType, opt Options) error {
 	entries := make([]safetensors.HeaderEntry, len(ts))
 	for i, t := range ts {
 		entries[i] = safetensors.HeaderEntry{Name: t.Name, DType: dt, Shape: t.Shape}
@@ -163,32 +163,25 @@ func writeSafetensors(path string, ts []Tensor, dt tensor.DType, opt Options) (e
 	if n := len(offsets); n > 0 {
 		size += offsets[n-1][1]
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	return createFile(path, func(f *os.File) error {
+		if _, err := f.Write(header); err != nil {
+			return err
 		}
-	}()
-	if _, err := f.Write(header); err != nil {
-		return err
-	}
-	if opt.Sparse {
-		return f.Truncate(size)
-	}
-	w := bufio.NewWriterSize(f, 4<<20)
-	for _, t := range ts {
-		if err := newFiller(opt.Seed, t.Name).fill(w, dt, tensor.NumBytes(t.Shape, dt)); err != nil {
-			return fmt.Errorf("%s: tensor %s: %w", path, t.Name, err)
+		if opt.Sparse {
+			return f.Truncate(size)
 		}
-	}
-	return w.Flush()
+		w := bufio.NewWriterSize(f, 4<<20)
+		for _, t := range ts {
+			if err := newFiller(opt.Seed, t.Name).fill(w, dt, tensor.NumBytes(t.Shape, dt)); err != nil {
+				return fmt.Errorf("%s: tensor %s: %w", path, t.Name, err)
+			}
+		}
+		return w.Flush()
+	})
 }
 
 // writePth writes a zip checkpoint with the pth package's streaming writer.
-func writePth(path string, c Component, ts []Tensor, opt Options) (err error) {
+func writePth(path string, c Component, ts []Tensor, opt Options) error {
 	dt, err := c.DType()
 	if err != nil {
 		return err
@@ -201,6 +194,22 @@ func writePth(path string, c Component, ts []Tensor, opt Options) (err error) {
 			list[i].Data = func(w io.Writer) error { return newFiller(opt.Seed, name).fill(w, dt, n) }
 		}
 	}
+	archive := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	return createFile(path, func(f *os.File) error {
+		if opt.Sparse {
+			return pth.WriteZip(f, archive, list) // nil Data: holes
+		}
+		w := bufio.NewWriterSize(f, 4<<20)
+		if err := pth.WriteZip(w, archive, list); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+}
+
+// createFile creates (or truncates) path, lets write fill it and closes it,
+// returning write's error or else the error of closing.
+func createFile(path string, write func(f *os.File) error) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -210,15 +219,7 @@ func writePth(path string, c Component, ts []Tensor, opt Options) (err error) {
 			err = cerr
 		}
 	}()
-	archive := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	if opt.Sparse {
-		return pth.WriteZip(f, archive, list) // nil Data: holes
-	}
-	w := bufio.NewWriterSize(f, 4<<20)
-	if err := pth.WriteZip(w, archive, list); err != nil {
-		return err
-	}
-	return w.Flush()
+	return write(f)
 }
 
 func writeJSON(path string, v any) error {

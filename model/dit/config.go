@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 // Model types this package runs. "i2v" and "s2v" need extra conditioning
@@ -122,14 +124,9 @@ func InferConfig(shapes map[string][]int, configJSON []byte) (Config, error) {
 
 	var problems []string
 	shapeOf := func(name string, rank int) []int {
-		s, ok := shapes[name]
-		if !ok {
-			problems = append(problems, fmt.Sprintf("missing tensor %s", name))
-			return nil
-		}
-		if len(s) != rank {
-			problems = append(problems, fmt.Sprintf("tensor %s has shape %v, want rank %d", name, s, rank))
-			return nil
+		s, err := weights.WithRank(shapes, name, rank)
+		if err != nil {
+			problems = append(problems, err.Error())
 		}
 		return s
 	}

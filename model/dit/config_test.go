@@ -143,7 +143,7 @@ func TestCheckShapesListsEveryProblem(t *testing.T) {
 	problems := cfg.CheckShapes(shapes)
 	require.Equal(t, []string{
 		"tensor blocks.0.ffn.layers.2.weight has shape [128 255], want [128 256]",
-		"missing tensor blocks.1.cross_attn.norm_k.weight [128]",
+		"missing tensor blocks.1.cross_attn.norm_k.weight (want shape [128])",
 		"unexpected tensor blocks.0.extra",
 	}, problems)
 }

@@ -44,8 +44,8 @@
 // # Synthetic inputs
 //
 // SyntheticInputs(cfg, frames, h, w, ctxLen, seed) draws reproducible inputs.
-// The generator is SplitMix64 seeded with seed: each draw adds
-// 0x9E3779B97F4A7C15 to the 64-bit state z, then
+// The generator is SplitMix64 seeded with seed (internal/detrand): each draw
+// adds 0x9E3779B97F4A7C15 to the 64-bit state z, then
 // z = (z ⊕ z>>30)·0xBF58476D1CE4E5B9, z = (z ⊕ z>>27)·0x94D049BB133111EB,
 // output z ⊕ z>>31 (all mod 2⁶⁴). A uniform is (output >> 11)·2⁻⁵³ in [0, 1).
 // Normals come in Box–Muller pairs: u1 = 1 − uniform, u2 = uniform,

@@ -5,6 +5,7 @@ package dit
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/wanconv/wanconv/mlx"
 )
@@ -75,7 +76,7 @@ func (m *Model) checkInputs(x, t, context *mlx.Array, seqLen int) ([3]int, error
 		return grid, fmt.Errorf("dit: latent x %v gives %d tokens, more than seq_len %d", x.Shape(), n, seqLen)
 	}
 	ts := t.Shape()
-	if !(sameShape(ts, []int{1}) || sameShape(ts, []int{1, seqLen})) {
+	if !(slices.Equal(ts, []int{1}) || slices.Equal(ts, []int{1, seqLen})) {
 		return grid, fmt.Errorf("dit: timesteps t have shape %v, want [1] or [1, %d]", ts, seqLen)
 	}
 	if context.Ndim() != 2 || context.Dim(1) != c.TextDim || context.Dim(0) > c.TextLen {

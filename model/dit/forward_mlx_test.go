@@ -202,7 +202,7 @@ func TestNewListsEveryProblem(t *testing.T) {
 		weights["blocks.0.modulation"] = mlx.Zeros(mlx.Int32, 1, 6, 128)
 		_, err := New(cfg, weights, Options{})
 		require.ErrorContains(t, err, "3 problems")
-		require.ErrorContains(t, err, "missing tensor blocks.1.self_attn.norm_q.weight [128]")
+		require.ErrorContains(t, err, "missing tensor blocks.1.self_attn.norm_q.weight (want shape [128])")
 		require.ErrorContains(t, err, "tensor head.head.bias has shape [191], want [192]")
 		require.ErrorContains(t, err, "tensor blocks.0.modulation has dtype")
 		_, err = New(cfg, weights, Options{Compute: Precision(7)})

@@ -3,6 +3,8 @@ package dit
 import (
 	"fmt"
 	"math"
+
+	"github.com/wanconv/wanconv/internal/detrand"
 )
 
 // Inputs are host-side forward inputs: X [InDim, Frames, H, W], T ([1, SeqLen]
@@ -32,14 +34,14 @@ func SyntheticInputs(cfg Config, frames, h, w, ctxLen int, seed uint64) (*Inputs
 		return nil, fmt.Errorf("dit: synthetic inputs: latent %dx%dx%d is smaller than patch %v", frames, h, w, p)
 	}
 	seqLen := grid[0] * grid[1] * grid[2]
-	g := newNormalSource(seed)
+	g := detrand.New(seed)
 	in := &Inputs{
-		X:            g.normals(cfg.InDim * frames * h * w),
+		X:            g.Normals(cfg.InDim * frames * h * w),
 		XShape:       []int{cfg.InDim, frames, h, w},
-		Context:      g.normals(ctxLen * cfg.TextDim),
+		Context:      g.Normals(ctxLen * cfg.TextDim),
 		ContextShape: []int{ctxLen, cfg.TextDim},
 		SeqLen:       seqLen,
-		Timestep:     float32(math.Floor(1000 * g.uniform())),
+		Timestep:     float32(math.Floor(1000 * g.Uniform())),
 	}
 	if cfg.ModelType == ModelTypeTI2V {
 		in.T = make([]float32, seqLen)
@@ -53,46 +55,4 @@ func SyntheticInputs(cfg Config, frames, h, w, ctxLen int, seed uint64) (*Inputs
 		in.TShape = []int{1}
 	}
 	return in, nil
-}
-
-// normalSource is SplitMix64 with Box–Muller normals (see the package doc).
-type normalSource struct {
-	state   uint64
-	spare   float64
-	hasPair bool
-}
-
-func newNormalSource(seed uint64) *normalSource { return &normalSource{state: seed} }
-
-func (g *normalSource) next() uint64 {
-	g.state += 0x9E3779B97F4A7C15
-	z := g.state
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
-	return z ^ (z >> 31)
-}
-
-// uniform returns (next() >> 11) · 2⁻⁵³, in [0, 1).
-func (g *normalSource) uniform() float64 { return float64(g.next()>>11) * 0x1p-53 }
-
-// normal returns standard normals in pairs: u1 = 1 − uniform(), u2 = uniform(),
-// r = √(−2 ln u1), first r·cos(2πu2), then r·sin(2πu2).
-func (g *normalSource) normal() float64 {
-	if g.hasPair {
-		g.hasPair = false
-		return g.spare
-	}
-	u1 := 1 - g.uniform()
-	u2 := g.uniform()
-	r := math.Sqrt(-2 * math.Log(u1))
-	g.spare, g.hasPair = r*math.Sin(2*math.Pi*u2), true
-	return r * math.Cos(2*math.Pi*u2)
-}
-
-func (g *normalSource) normals(n int) []float32 {
-	out := make([]float32, n)
-	for i := range out {
-		out[i] = float32(g.normal())
-	}
-	return out
 }

@@ -2,27 +2,26 @@ package dit
 
 import (
 	"fmt"
-	"sort"
+
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 // TensorSpec names one weight the model needs and its shape (MLX layout).
-type TensorSpec struct {
-	Name  string
-	Shape []int
-}
+type TensorSpec = weights.Spec
 
 // Tensors lists every weight of the architecture, in a fixed order, with
 // MLX names and shapes (conv weight channels-last, Sequential children as
 // "layers.N").
 func (c Config) Tensors() []TensorSpec {
 	d := c.Dim
-	specs := []TensorSpec{
-		{namePatchWeight, []int{d, c.PatchSize[0], c.PatchSize[1], c.PatchSize[2], c.InDim}},
-		{"patch_embedding.bias", []int{d}},
-	}
+	var specs []TensorSpec
+	add := func(name string, shape ...int) { specs = append(specs, TensorSpec{Name: name, Shape: shape}) }
 	linear := func(prefix string, out, in int) {
-		specs = append(specs, TensorSpec{prefix + ".weight", []int{out, in}}, TensorSpec{prefix + ".bias", []int{out}})
+		add(prefix+".weight", out, in)
+		add(prefix+".bias", out)
 	}
+	add(namePatchWeight, d, c.PatchSize[0], c.PatchSize[1], c.PatchSize[2], c.InDim)
+	add("patch_embedding.bias", d)
 	linear("text_embedding.layers.0", d, c.TextDim)
 	linear("text_embedding.layers.2", d, d)
 	linear("time_embedding.layers.0", d, c.FreqDim)
@@ -30,78 +29,34 @@ func (c Config) Tensors() []TensorSpec {
 	linear("time_projection.layers.1", 6*d, d)
 	for k := 0; k < c.NumLayers; k++ {
 		b := fmt.Sprintf("blocks.%d", k)
-		specs = append(specs, TensorSpec{b + ".modulation", []int{1, 6, d}})
+		add(b+".modulation", 1, 6, d)
 		for _, attn := range []string{"self_attn", "cross_attn"} {
 			if attn == "cross_attn" && c.CrossAttnNorm {
-				specs = append(specs, TensorSpec{b + ".norm3.weight", []int{d}}, TensorSpec{b + ".norm3.bias", []int{d}})
+				add(b+".norm3.weight", d)
+				add(b+".norm3.bias", d)
 			}
 			for _, proj := range []string{"q", "k", "v", "o"} {
 				linear(b+"."+attn+"."+proj, d, d)
 			}
 			if c.QKNorm {
-				specs = append(specs,
-					TensorSpec{b + "." + attn + ".norm_q.weight", []int{d}},
-					TensorSpec{b + "." + attn + ".norm_k.weight", []int{d}})
+				add(b+"."+attn+".norm_q.weight", d)
+				add(b+"."+attn+".norm_k.weight", d)
 			}
 		}
 		linear(b+".ffn.layers.0", c.FFNDim, d)
 		linear(b+".ffn.layers.2", d, c.FFNDim)
 	}
-	specs = append(specs, TensorSpec{"head.modulation", []int{1, 2, d}})
+	add("head.modulation", 1, 2, d)
 	linear("head.head", c.PatchVolume()*c.OutDim, d)
 	return specs
 }
 
 // ParamCount is the number of parameters of the architecture.
-func (c Config) ParamCount() int64 {
-	var n int64
-	for _, s := range c.Tensors() {
-		p := int64(1)
-		for _, v := range s.Shape {
-			p *= int64(v)
-		}
-		n += p
-	}
-	return n
-}
+func (c Config) ParamCount() int64 { return weights.ParamCount(c.Tensors()) }
 
 // CheckShapes compares the shapes of the tensors at hand with Tensors() and
 // returns one line per missing, wrong-shaped or unexpected tensor (nil when
 // the set matches exactly).
 func (c Config) CheckShapes(shapes map[string][]int) []string {
-	var problems []string
-	want := make(map[string]bool)
-	for _, s := range c.Tensors() {
-		want[s.Name] = true
-		got, ok := shapes[s.Name]
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("missing tensor %s %v", s.Name, s.Shape))
-		case !sameShape(got, s.Shape):
-			problems = append(problems, fmt.Sprintf("tensor %s has shape %v, want %v", s.Name, got, s.Shape))
-		}
-	}
-	var extra []string
-	for name := range shapes {
-		if !want[name] {
-			extra = append(extra, name)
-		}
-	}
-	sort.Strings(extra)
-	for _, name := range extra {
-		problems = append(problems, fmt.Sprintf("unexpected tensor %s", name))
-	}
-	return problems
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return weights.CheckMap(c.Tensors(), shapes)
 }

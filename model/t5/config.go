@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 // Fixed hyper-parameters of the upstream encoder that the weights do not
@@ -92,14 +93,9 @@ var blockIndexPattern = regexp.MustCompile(`^blocks\.(\d+)\.`)
 func ConfigFromShapes(shapes map[string][]int) (Config, error) {
 	var errs []error
 	dims := func(name string, rank int) []int {
-		s, ok := shapes[name]
-		if !ok {
-			errs = append(errs, fmt.Errorf("missing tensor %s", name))
-			return nil
-		}
-		if len(s) != rank {
-			errs = append(errs, fmt.Errorf("tensor %s has shape %v, want rank %d", name, s, rank))
-			return nil
+		s, err := weights.WithRank(shapes, name, rank)
+		if err != nil {
+			errs = append(errs, err)
 		}
 		return s
 	}
@@ -164,86 +160,40 @@ func countBlocks(shapes map[string][]int) (int, error) {
 }
 
 // TensorSpec is the name and shape of one weight tensor.
-type TensorSpec struct {
-	Name  string
-	Shape []int
-}
+type TensorSpec = weights.Spec
 
 // RequiredTensors lists every converted tensor the encoder needs, in a fixed
 // order (embedding, blocks, final norm).
 func (c Config) RequiredTensors() []TensorSpec {
-	specs := []TensorSpec{{nameTokenEmbedding, []int{c.Vocab, c.Dim}}}
+	specs := []TensorSpec{{Name: nameTokenEmbedding, Shape: []int{c.Vocab, c.Dim}}}
 	for k := 0; k < c.NumLayers; k++ {
 		n := namesOfBlock(k)
 		specs = append(specs,
-			TensorSpec{n.Norm1, []int{c.Dim}},
-			TensorSpec{n.Q, []int{c.DimAttn, c.Dim}},
-			TensorSpec{n.K, []int{c.DimAttn, c.Dim}},
-			TensorSpec{n.V, []int{c.DimAttn, c.Dim}},
-			TensorSpec{n.O, []int{c.Dim, c.DimAttn}},
-			TensorSpec{n.Norm2, []int{c.Dim}},
-			TensorSpec{n.Gate, []int{c.DimFFN, c.Dim}},
-			TensorSpec{n.FC1, []int{c.DimFFN, c.Dim}},
-			TensorSpec{n.FC2, []int{c.Dim, c.DimFFN}},
-			TensorSpec{n.PosEmbedding, []int{c.NumBuckets, c.NumHeads}},
+			TensorSpec{Name: n.Norm1, Shape: []int{c.Dim}},
+			TensorSpec{Name: n.Q, Shape: []int{c.DimAttn, c.Dim}},
+			TensorSpec{Name: n.K, Shape: []int{c.DimAttn, c.Dim}},
+			TensorSpec{Name: n.V, Shape: []int{c.DimAttn, c.Dim}},
+			TensorSpec{Name: n.O, Shape: []int{c.Dim, c.DimAttn}},
+			TensorSpec{Name: n.Norm2, Shape: []int{c.Dim}},
+			TensorSpec{Name: n.Gate, Shape: []int{c.DimFFN, c.Dim}},
+			TensorSpec{Name: n.FC1, Shape: []int{c.DimFFN, c.Dim}},
+			TensorSpec{Name: n.FC2, Shape: []int{c.Dim, c.DimFFN}},
+			TensorSpec{Name: n.PosEmbedding, Shape: []int{c.NumBuckets, c.NumHeads}},
 		)
 	}
-	return append(specs, TensorSpec{nameFinalNorm, []int{c.Dim}})
+	return append(specs, TensorSpec{Name: nameFinalNorm, Shape: []int{c.Dim}})
 }
 
 // ParamCount is the number of parameters of the encoder.
-func (c Config) ParamCount() int64 {
-	var n int64
-	for _, s := range c.RequiredTensors() {
-		p := int64(1)
-		for _, d := range s.Shape {
-			p *= int64(d)
-		}
-		n += p
-	}
-	return n
-}
+func (c Config) ParamCount() int64 { return weights.ParamCount(c.RequiredTensors()) }
 
 // CheckShapes compares the tensors present (name → shape) with
 // RequiredTensors and reports, in one error, every missing tensor, every
 // tensor with a wrong shape and every unexpected tensor.
 func (c Config) CheckShapes(shapes map[string][]int) error {
-	var problems []string
-	want := map[string]bool{}
-	for _, s := range c.RequiredTensors() {
-		want[s.Name] = true
-		got, ok := shapes[s.Name]
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("missing tensor %s (want shape %v)", s.Name, s.Shape))
-		case !equalInts(got, s.Shape):
-			problems = append(problems, fmt.Sprintf("tensor %s has shape %v, want %v", s.Name, got, s.Shape))
-		}
-	}
-	var extra []string
-	for name := range shapes {
-		if !want[name] {
-			extra = append(extra, name)
-		}
-	}
-	sort.Strings(extra)
-	for _, name := range extra {
-		problems = append(problems, fmt.Sprintf("unexpected tensor %s", name))
-	}
+	problems := weights.CheckMap(c.RequiredTensors(), shapes)
 	if len(problems) > 0 {
 		return fmt.Errorf("t5: %d weight problem(s):\n  %s", len(problems), strings.Join(problems, "\n  "))
 	}
 	return nil
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

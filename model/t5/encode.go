@@ -4,6 +4,7 @@ package t5
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/wanconv/wanconv/mlx"
 )
@@ -102,7 +103,7 @@ func (m *Model) checkInputs(ids, mask *mlx.Array) (batch, length int, err error)
 		if !mask.Valid() {
 			return 0, 0, fmt.Errorf("t5: encode: mask is invalid")
 		}
-		if !equalInts(mask.Shape(), ids.Shape()) {
+		if !slices.Equal(mask.Shape(), ids.Shape()) {
 			return 0, 0, fmt.Errorf("t5: encode: mask has shape %v, ids have %v", mask.Shape(), ids.Shape())
 		}
 		if !isInteger(mask.Dtype()) && mask.Dtype() != mlx.Bool {

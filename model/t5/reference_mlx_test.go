@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/internal/detrand"
 	"github.com/wanconv/wanconv/mlx"
 )
 
@@ -21,7 +22,7 @@ type refWeights map[string][]float64
 // [−scale, scale) (norm weights around 1).
 func randomWeights(cfg Config, seed uint64) refWeights {
 	w := refWeights{}
-	state := seed
+	g := detrand.New(seed)
 	for _, s := range cfg.RequiredTensors() {
 		n := 1
 		for _, d := range s.Shape {
@@ -29,8 +30,7 @@ func randomWeights(cfg Config, seed uint64) refWeights {
 		}
 		vals := make([]float64, n)
 		for i := range vals {
-			state += 0x9E3779B97F4A7C15
-			u := float64(splitMix64Finish(state)>>40) / (1 << 24) // [0, 1), exact in float32
+			u := float64(g.Uint64()>>40) / (1 << 24) // [0, 1), exact in float32
 			if len(s.Shape) == 1 {
 				vals[i] = 0.75 + 0.5*u
 			} else {

@@ -1,6 +1,10 @@
 package t5
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/wanconv/wanconv/internal/detrand"
+)
 
 // Token ids that SyntheticTokens gives a fixed meaning, as in the umt5
 // tokenizer.
@@ -17,10 +21,10 @@ const (
 // length, for tests and benchmarks that have no tokenizer. The recipe, which
 // other implementations may reproduce exactly:
 //
-//   - a SplitMix64 generator with state = seed: each draw adds
-//     0x9E3779B97F4A7C15 to the state (mod 2⁶⁴) and returns z after
+//   - a SplitMix64 generator with state = seed (internal/detrand: each draw
+//     adds 0x9E3779B97F4A7C15 to the state (mod 2⁶⁴) and returns z after
 //     z ^= z>>30; z *= 0xBF58476D1CE4E5B9; z ^= z>>27; z *= 0x94D049BB133111EB;
-//     z ^= z>>31, starting from z = the new state;
+//     z ^= z>>31, starting from z = the new state);
 //   - positions 0..validLen−2: id = 3 + draw % (vocab − 3), one draw each, in
 //     order;
 //   - position validLen−1: id = 1 (EOS);
@@ -37,22 +41,14 @@ func SyntheticTokens(vocab, length, validLen int, seed uint64) (ids, mask []int3
 	}
 	ids = make([]int32, length)
 	mask = make([]int32, length)
-	state := seed
+	g := detrand.New(seed)
 	span := uint64(vocab - firstOrdinaryID)
 	for i := 0; i < validLen-1; i++ {
-		state += 0x9E3779B97F4A7C15
-		ids[i] = int32(firstOrdinaryID + splitMix64Finish(state)%span)
+		ids[i] = int32(firstOrdinaryID + g.Uint64()%span)
 	}
 	ids[validLen-1] = EOSID
 	for i := 0; i < validLen; i++ {
 		mask[i] = 1
 	}
 	return ids, mask, nil
-}
-
-// splitMix64Finish is SplitMix64's output function applied to a state.
-func splitMix64Finish(z uint64) uint64 {
-	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
-	z = (z ^ z>>27) * 0x94D049BB133111EB
-	return z ^ z>>31
 }

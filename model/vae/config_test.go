@@ -156,10 +156,10 @@ func TestCheckTensorsListsEveryProblem(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 	require.Len(t, te.Problems, 4)
 	msg := err.Error()
-	require.Contains(t, msg, `missing tensor "decoder.middle.layers.1.to_qkv.weight" (want shape [3072 1 1 1024])`)
-	require.Contains(t, msg, `missing tensor "encoder.head.layers.0.gamma"`)
-	require.Contains(t, msg, `tensor "decoder.head.layers.0.gamma" has shape [256 1 1 1], want [256]`)
-	require.Contains(t, msg, `unexpected tensor "decoder.extra.weight"`)
+	require.Contains(t, msg, "missing tensor decoder.middle.layers.1.to_qkv.weight (want shape [3072 1 1 1024])")
+	require.Contains(t, msg, "missing tensor encoder.head.layers.0.gamma (want shape [640])")
+	require.Contains(t, msg, "tensor decoder.head.layers.0.gamma has shape [256 1 1 1], want [256]")
+	require.Contains(t, msg, "unexpected tensor decoder.extra.weight")
 }
 
 func TestInferConfigErrors(t *testing.T) {

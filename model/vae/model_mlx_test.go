@@ -122,8 +122,8 @@ func TestNewListsBadTensors(t *testing.T) {
 		var te *TensorError
 		require.ErrorAs(t, err, &te)
 		require.Len(t, te.Problems, 2)
-		require.ErrorContains(t, err, `missing tensor "decoder.middle.layers.1.proj.bias"`)
-		require.ErrorContains(t, err, `tensor "encoder.head.layers.0.gamma" has shape [64 1], want [64]`)
+		require.ErrorContains(t, err, "missing tensor decoder.middle.layers.1.proj.bias")
+		require.ErrorContains(t, err, "tensor encoder.head.layers.0.gamma has shape [64 1], want [64]")
 		return nil
 	}))
 	_, err := Load(t.TempDir(), Options{})

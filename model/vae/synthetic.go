@@ -1,6 +1,10 @@
 package vae
 
-import "math"
+import (
+	"math"
+
+	"github.com/wanconv/wanconv/internal/detrand"
+)
 
 // SyntheticVideo returns a deterministic test video with values in [−1, 1],
 // laid out as [3, frames, h, w] (channel, frame, row, column; row-major), the
@@ -10,24 +14,26 @@ import "math"
 //
 // Each channel is a sum of two drifting sinusoidal gratings (so consecutive
 // frames are related by motion, as in real video) plus a little uniform
-// noise from a splitmix64 stream; seed changes the grating frequencies,
-// phases and drift speeds, and the noise.
+// noise; seed changes the grating frequencies, phases and drift speeds, and
+// the noise. The random numbers are the uniforms of internal/detrand's
+// SplitMix64 stream seeded with seed, so that the video does not depend on a
+// library's algorithm choices.
 func SyntheticVideo(frames, h, w int, seed uint64) []float32 {
 	if frames <= 0 || h <= 0 || w <= 0 {
 		return nil
 	}
-	rng := splitmix64{state: seed}
+	rng := detrand.New(seed)
 	type grating struct{ fx, fy, vx, vy, phase, amp float64 }
 	var g [videoChannels][2]grating
 	for c := range g {
 		for k := range g[c] {
 			g[c][k] = grating{
-				fx:    (0.5 + 2.5*rng.unit()) * 2 * math.Pi / float64(w),
-				fy:    (0.5 + 2.5*rng.unit()) * 2 * math.Pi / float64(h),
-				vx:    4 * (rng.unit() - 0.5),
-				vy:    4 * (rng.unit() - 0.5),
-				phase: 2 * math.Pi * rng.unit(),
-				amp:   0.25 + 0.15*rng.unit(),
+				fx:    (0.5 + 2.5*rng.Uniform()) * 2 * math.Pi / float64(w),
+				fy:    (0.5 + 2.5*rng.Uniform()) * 2 * math.Pi / float64(h),
+				vx:    4 * (rng.Uniform() - 0.5),
+				vy:    4 * (rng.Uniform() - 0.5),
+				phase: 2 * math.Pi * rng.Uniform(),
+				amp:   0.25 + 0.15*rng.Uniform(),
 			}
 		}
 	}
@@ -43,7 +49,7 @@ func SyntheticVideo(frames, h, w int, seed uint64) []float32 {
 						py := float64(y) + gr.vy*float64(f)
 						v += gr.amp * math.Sin(gr.fx*px+gr.fy*py+gr.phase)
 					}
-					v += 0.1 * (rng.unit() - 0.5)
+					v += 0.1 * (rng.Uniform() - 0.5)
 					out[i] = float32(math.Max(-1, math.Min(1, v)))
 					i++
 				}
@@ -52,18 +58,3 @@ func SyntheticVideo(frames, h, w int, seed uint64) []float32 {
 	}
 	return out
 }
-
-// splitmix64 is a tiny, fully specified pseudo-random generator, so that
-// SyntheticVideo does not depend on a library's algorithm choices.
-type splitmix64 struct{ state uint64 }
-
-func (s *splitmix64) next() uint64 {
-	s.state += 0x9e3779b97f4a7c15
-	z := s.state
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// unit returns a uniform float64 in [0, 1).
-func (s *splitmix64) unit() float64 { return float64(s.next()>>11) / (1 << 53) }

@@ -4,19 +4,18 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 // TensorSpec is one tensor the converted VAE must contain.
-type TensorSpec struct {
-	Name  string
-	Shape []int
-}
+type TensorSpec = weights.Spec
 
 // Tensors lists every tensor the architecture needs (MLX names and
 // converted shapes), sorted by name.
 func (c Config) Tensors() []TensorSpec {
 	var out []TensorSpec
-	add := func(name string, shape ...int) { out = append(out, TensorSpec{name, shape}) }
+	add := func(name string, shape ...int) { out = append(out, TensorSpec{Name: name, Shape: shape}) }
 	conv3 := func(p string, in, outC, kt, k int) {
 		add(p+".weight", outC, kt, k, k, in)
 		add(p+".bias", outC)
@@ -91,49 +90,16 @@ func (c Config) Tensors() []TensorSpec {
 }
 
 // ParamCount is the number of parameters of the architecture.
-func (c Config) ParamCount() int64 {
-	var n int64
-	for _, t := range c.Tensors() {
-		p := int64(1)
-		for _, d := range t.Shape {
-			p *= int64(d)
-		}
-		n += p
-	}
-	return n
-}
+func (c Config) ParamCount() int64 { return weights.ParamCount(c.Tensors()) }
 
 // CheckTensors compares the tensors present (names in have, shapes via
 // shape) with those the architecture needs, and returns one error listing
 // every missing, wrong-shaped and unexpected tensor, or nil.
 func (c Config) CheckTensors(have []string, shape ShapeLookup) error {
-	want := c.Tensors()
-	known := make(map[string]bool, len(want))
-	var problems []string
-	for _, t := range want {
-		known[t.Name] = true
-		s, ok := shape(t.Name)
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("missing tensor %q (want shape %v)", t.Name, t.Shape))
-		case !sameShape(s, t.Shape):
-			problems = append(problems, fmt.Sprintf("tensor %q has shape %v, want %v", t.Name, s, t.Shape))
-		}
+	if problems := weights.Check(c.Tensors(), have, shape); len(problems) > 0 {
+		return &TensorError{Problems: problems}
 	}
-	extra := make([]string, 0)
-	for _, n := range have {
-		if !known[n] {
-			extra = append(extra, n)
-		}
-	}
-	sort.Strings(extra)
-	for _, n := range extra {
-		problems = append(problems, fmt.Sprintf("unexpected tensor %q", n))
-	}
-	if len(problems) == 0 {
-		return nil
-	}
-	return &TensorError{Problems: problems}
+	return nil
 }
 
 // TensorError lists every problem found in a set of VAE weights.
@@ -143,18 +109,6 @@ type TensorError struct {
 
 func (e *TensorError) Error() string {
 	return fmt.Sprintf("vae weights: %d problem(s): %s", len(e.Problems), strings.Join(e.Problems, "; "))
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // encResPrefix names block j of encoder level i.
