@@ -67,7 +67,7 @@ bench-inspect:
 # slower on these matmuls (tests keep the wheel as shipped).
 BENCH_MLX_DEPS ?= $(CURDIR)/.deps/bench-openblas
 bench-verify:
-	test -f $(BENCH_OUT)/wanconv-manifest.json || $(MAKE) bench-convert
+	test -f $(BENCH_OUT)/wanconv-manifest.json || $(MAKE) bench-convert BENCH_CONVERT_FLAGS=-keep
 	$(MAKE) MLX_DEPS=$(BENCH_MLX_DEPS) MLX_BLAS=openblas mlx-setup
 	$(MAKE) MLX_DEPS=$(BENCH_MLX_DEPS) bench-verify-run
 

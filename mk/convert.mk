@@ -6,8 +6,9 @@ BENCH_RELEASE ?= tmp/bench-release
 BENCH_OUT     ?= tmp/bench-out
 BENCH_SCALE   ?= 0
 BENCH_DTYPE   ?= bfloat16
+BENCH_CONVERT_FLAGS ?=
 
 .PHONY: bench-convert
 bench-convert:
 	$(GO) build -o $(BIN)/bench-convert ./cmd/bench-convert
-	$(BIN)/bench-convert -release $(BENCH_RELEASE) -out $(BENCH_OUT) -scale $(BENCH_SCALE) -dtype $(BENCH_DTYPE)
+	$(BIN)/bench-convert -release $(BENCH_RELEASE) -out $(BENCH_OUT) -scale $(BENCH_SCALE) -dtype $(BENCH_DTYPE) $(BENCH_CONVERT_FLAGS)
