@@ -116,9 +116,10 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 // checkOutDir refuses, before any work, an output directory that would
 // overwrite the source or (without Force) existing outputs.
 func checkOutDir(r *resolvedOptions) error {
-	src, err1 := filepath.Abs(r.SrcDir)
-	out, err2 := filepath.Abs(r.OutDir)
-	if err1 == nil && err2 == nil && src == out {
+	// os.SameFile sees through symbolic links and different spellings.
+	srcInfo, err1 := os.Stat(r.SrcDir)
+	outInfo, err2 := os.Stat(r.OutDir)
+	if err1 == nil && err2 == nil && os.SameFile(srcInfo, outInfo) {
 		return usageErrorf("output directory %s is the source directory", r.OutDir)
 	}
 	if st, err := os.Stat(r.OutDir); err == nil && !st.IsDir() {

@@ -196,6 +196,19 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// TestOutDirIsSourceThroughSymlink: a symbolic link to the source is still
+// the source, even with --force.
+func TestOutDirIsSourceThroughSymlink(t *testing.T) {
+	src := copyTree(t, tinyDir)
+	link := filepath.Join(t.TempDir(), "link")
+	require.NoError(t, os.Symlink(src, link))
+	before := treeFiles(t, src)
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--force", src, link)
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, stderr, "is the source directory")
+	require.Equal(t, before, treeFiles(t, src))
+}
+
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]int64{"5GB": 5e9, "300000": 300000, "1.5MiB": 1.5 * (1 << 20), "2 kB": 2000} {
 		got, err := parseSize(in)

@@ -51,7 +51,7 @@ func (p *progress) fileDone(name string, bytes int64) {
 	if p == nil || p.w == nil || p.bar {
 		return
 	}
-	fmt.Fprintf(p.w, "wanconv: wrote %s (%s)\n", name, formatBytes(bytes))
+	fmt.Fprintf(p.w, "wanconv: staged %s (%s)\n", name, formatBytes(bytes))
 }
 
 // finish ends the bar line.

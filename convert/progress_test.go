@@ -28,7 +28,7 @@ func TestProgressPlainLines(t *testing.T) {
 	require.Contains(t, out, "wanconv: 10% 100 B / 1.00 kB  100 B/s  ETA 0:09\n")
 	require.Contains(t, out, "wanconv: 90% 900 B / 1.00 kB  100 B/s  ETA 0:01\n")
 	require.NotContains(t, out, "100%")
-	require.Contains(t, out, "wanconv: wrote x.safetensors (1.00 kB)\n")
+	require.Contains(t, out, "wanconv: staged x.safetensors (1.00 kB)\n")
 	require.NotContains(t, out, "\r")
 }
 

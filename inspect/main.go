@@ -84,13 +84,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "inspect: writing the report: %v\n", err)
 		return 2
 	}
+	status := 0
 	if errs := rep.Errors(); len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintf(stderr, "inspect: %v\n", e)
 		}
-		return 2
+		status = 2
 	}
-	return 0
+	// A directory lacking a whole component is incomplete input too.
+	for _, c := range rep.MissingComponents {
+		fmt.Fprintf(stderr, "inspect: %s: no %s component found\n", rep.Path, c)
+		status = 2
+	}
+	return status
 }
 
 func usageError(stderr io.Writer, msg string) int {

@@ -187,3 +187,17 @@ func TestVerifyHook(t *testing.T) {
 	require.Equal(t, 7, code)
 	require.Equal(t, []string{"somedir", "--tolerance", "1e-3"}, got)
 }
+
+func TestMainMissingComponentIsIncomplete(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "release")
+	require.NoError(t, os.CopyFS(dir, os.DirFS(tinyDir)))
+	require.NoError(t, os.Remove(filepath.Join(dir, "models_t5_umt5-xxl-enc-bf16.pth")))
+	code, out, errs := run("--json", dir)
+	require.Equal(t, 2, code)
+	require.Contains(t, errs, "no t5 component found")
+	var doc struct {
+		Missing []string `json:"missing_components"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc), "the report is still printed")
+	require.Equal(t, []string{"t5"}, doc.Missing)
+}

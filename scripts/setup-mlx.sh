@@ -7,7 +7,7 @@
 #                 to cross-check files).
 #
 # Environment:
-#   MLX_VERSION   pinned release (default below; mk/mlx.mk passes its own pin)
+#   MLX_VERSION   release to install (default: the pin in mk/mlx.mk)
 #   MLX_BACKEND   cpu (Linux default) | cuda (Linux, CUDA 13) | metal (macOS default)
 #   MLX_DEPS_DIR  install root (default: <repo>/.deps)
 #   PYTHON        interpreter used for pip (default: python3)
@@ -20,8 +20,13 @@
 # Idempotent: a stamp file records what was installed; rerunning with the same settings is a no-op.
 set -euo pipefail
 
-MLX_VERSION="${MLX_VERSION:-0.32.4}"
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The pin lives in one place, mk/mlx.mk (MLX_VERSION ?= x.y.z); make passes it, and a
+# direct run of this script reads it from there.
+if [[ -z "${MLX_VERSION:-}" ]]; then
+  MLX_VERSION="$(sed -n 's/^MLX_VERSION *?= *\([0-9.]*\).*/\1/p' "$repo_root/mk/mlx.mk")"
+  [[ -n "$MLX_VERSION" ]] || { echo "setup-mlx: no MLX_VERSION pin found in mk/mlx.mk" >&2; exit 2; }
+fi
 deps="${MLX_DEPS_DIR:-$repo_root/.deps}"
 python="${PYTHON:-python3}"
 
