@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/wanconv/wanconv/convert/safetensors"
 	"github.com/wanconv/wanconv/convert/tensor"
@@ -90,6 +91,35 @@ func (d *convertedDir) open(component string) (tensor.SectionSource, error) {
 		return nil, fmt.Errorf("%s: component file missing: %w", component, err)
 	}
 	return safetensors.OpenAuto(p)
+}
+
+// hasAnyComponent reports whether at least one of the components has its
+// file: a directory with none is not a converted directory at all.
+func (d *convertedDir) hasAnyComponent(components []string) bool {
+	for _, c := range components {
+		for _, name := range candidateFiles(c) {
+			if _, err := os.Stat(filepath.Join(d.Path, name)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// expectedFiles names the component files, for messages.
+func (d *convertedDir) expectedFiles(components []string) string {
+	var names []string
+	for _, c := range components {
+		names = append(names, candidateFiles(c)...)
+	}
+	return strings.Join(names, ", ")
+}
+
+func candidateFiles(component string) []string {
+	if component == "dit" {
+		return []string{componentFile["dit"], "wan_model_mlx.safetensors"}
+	}
+	return []string{componentFile[component]}
 }
 
 // manifestFiles lists the manifest entries of a component.

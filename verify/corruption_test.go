@@ -15,6 +15,7 @@ func TestStructuralPassOnFreshConversion(t *testing.T) {
 	out := convertTiny(t, "bfloat16")
 	code, stdout, _ := runVerify(t, "--structural-only", "--json", out)
 	require.Equal(t, ExitPass, code, stdout)
+	require.Contains(t, stdout, `"problems": []`, "an empty list, never null (REPORT.md)")
 	var rep Report
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
 	require.True(t, rep.Passed)
@@ -123,10 +124,12 @@ func TestGoldenCountsGate(t *testing.T) {
 
 func TestBadInputExitsTwo(t *testing.T) {
 	cases := map[string][]string{
-		"missing dir":       {"--structural-only", filepath.Join(t.TempDir(), "nope")},
-		"no args":           {},
-		"unknown component": {"--components", "unet", "."},
-		"bad golden":        {"--structural-only", "--golden", "verify.go", "."},
+		"missing dir":        {"--structural-only", filepath.Join(t.TempDir(), "nope")},
+		"no args":            {},
+		"unknown component":  {"--components", "unet", "."},
+		"bad golden":         {"--structural-only", "--golden", "verify.go", "."},
+		"negative tolerance": {"--ref-tolerance", "-1", "."},
+		"seed with golden":   {"--seed", "3", "--golden", "g.json", "."},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -138,7 +141,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 	empty := t.TempDir()
 	code, stdout, _ := runVerify(t, "--structural-only", empty)
 	require.Equal(t, ExitBadInput, code)
-	require.True(t, strings.Contains(stdout, "component file missing"), stdout)
+	require.True(t, strings.Contains(stdout, "not a converted directory"), stdout)
 }
 
 func TestFlagsAfterDirectory(t *testing.T) {

@@ -13,17 +13,19 @@ type forwardJob struct {
 	Component string
 	Dir       string
 	Device    string
-	// Inputs are explicit inputs (from a reference file); when nil the MLX
-	// side builds the deterministic inputs described by Spec.
-	Inputs map[string]HostTensor
-	Spec   InputSpec
-	// SeqLen is the DiT sequence length (0: the token count).
+	// Spec describes the deterministic inputs the MLX side builds.
+	Spec InputSpec
+	// RefInputs, when set, are upstream reference inputs to run as well,
+	// with the same loaded model.
+	RefInputs map[string]HostTensor
+	// SeqLen is the DiT sequence length for RefInputs (0: the token count).
 	SeqLen int
 }
 
 // forwardResult is what the MLX side returns.
 type forwardResult struct {
-	Outputs    map[string]HostTensor
+	Outputs    map[string]HostTensor // of the deterministic inputs
+	RefOutputs map[string]HostTensor // of RefInputs
 	PeakMemory int64
 	// Spec is the input recipe actually used (defaults filled in).
 	Spec InputSpec

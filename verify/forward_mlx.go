@@ -14,10 +14,11 @@ import (
 
 func init() { runForward = forwardMLX }
 
-// forwardMLX loads one component, runs it and frees everything, so that
-// components are verified one at a time with memory released between them.
+// forwardMLX loads one component once, runs the deterministic inputs (and
+// the reference inputs, when given) and frees everything, so components are
+// verified one at a time with memory released between them.
 func forwardMLX(job forwardJob) (forwardResult, error) {
-	res := forwardResult{Outputs: map[string]HostTensor{}, Spec: job.Spec}
+	res := forwardResult{Outputs: map[string]HostTensor{}, RefOutputs: map[string]HostTensor{}, Spec: job.Spec}
 	err := mlx.Do(func() error {
 		dev := mlx.CPU
 		if job.Device == "gpu" {
@@ -51,28 +52,33 @@ func forwardDiT(job forwardJob, res *forwardResult) error {
 		return err
 	}
 	defer m.Free()
-	var x, t, ctx *mlx.Array
-	seqLen := job.SeqLen
-	if job.Inputs != nil {
-		x, t, ctx = hostArray(job.Inputs["x"]), hostArray(job.Inputs["t"]), hostArray(job.Inputs["context"])
-	} else {
-		s := job.Spec
-		in, err := dit.SyntheticInputs(m.Config, s.Frames, s.Height, s.Width, s.ContextLen, s.Seed)
-		if err != nil {
-			return err
-		}
-		x, t, ctx = in.Arrays()
-		seqLen = in.SeqLen
-		res.Spec.Timestep = float64(in.Timestep)
+	s := job.Spec
+	in, err := dit.SyntheticInputs(m.Config, s.Frames, s.Height, s.Width, s.ContextLen, s.Seed)
+	if err != nil {
+		return err
 	}
+	res.Spec.Timestep = float64(in.Timestep)
+	x, t, ctx := in.Arrays()
+	if err := runDiT(m, x, t, ctx, in.SeqLen, res.Outputs); err != nil {
+		return err
+	}
+	if job.RefInputs == nil {
+		return nil
+	}
+	x = hostArray(job.RefInputs["x"])
+	seqLen := job.SeqLen
 	if seqLen == 0 {
 		seqLen = tokenCount(x.Shape(), m.Config.PatchSize)
 	}
+	return runDiT(m, x, hostArray(job.RefInputs["t"]), hostArray(job.RefInputs["context"]), seqLen, res.RefOutputs)
+}
+
+func runDiT(m *dit.Model, x, t, ctx *mlx.Array, seqLen int, outs map[string]HostTensor) error {
 	out, err := m.Forward(x, t, ctx, seqLen)
 	if err != nil {
 		return err
 	}
-	return store(res, "output", out)
+	return store(outs, "output", out)
 }
 
 func forwardT5(job forwardJob, res *forwardResult) error {
@@ -81,22 +87,26 @@ func forwardT5(job forwardJob, res *forwardResult) error {
 		return err
 	}
 	defer m.Free()
-	var ids, mask *mlx.Array
-	if job.Inputs != nil {
-		ids, mask = hostInt32(job.Inputs["ids"]), hostInt32(job.Inputs["mask"])
-	} else {
-		s := job.Spec
-		idv, maskv, err := t5.SyntheticTokens(m.Config.Vocab, s.Tokens, s.ValidTokens, s.Seed)
-		if err != nil {
-			return err
-		}
-		ids, mask = mlx.FromInt32s(idv, 1, len(idv)), mlx.FromInt32s(maskv, 1, len(maskv))
+	s := job.Spec
+	idv, maskv, err := t5.SyntheticTokens(m.Config.Vocab, s.Tokens, s.ValidTokens, s.Seed)
+	if err != nil {
+		return err
 	}
+	if err := runT5(m, mlx.FromInt32s(idv, 1, len(idv)), mlx.FromInt32s(maskv, 1, len(maskv)), res.Outputs); err != nil {
+		return err
+	}
+	if job.RefInputs == nil {
+		return nil
+	}
+	return runT5(m, hostInt32(job.RefInputs["ids"]), hostInt32(job.RefInputs["mask"]), res.RefOutputs)
+}
+
+func runT5(m *t5.Model, ids, mask *mlx.Array, outs map[string]HostTensor) error {
 	out, err := m.Encode(ids, mask)
 	if err != nil {
 		return err
 	}
-	return store(res, "output", out)
+	return store(outs, "output", out)
 }
 
 func forwardVAE(job forwardJob, res *forwardResult) error {
@@ -105,35 +115,46 @@ func forwardVAE(job forwardJob, res *forwardResult) error {
 		return err
 	}
 	defer m.Free()
-	var video *mlx.Array
-	if job.Inputs != nil {
-		video = hostArray(job.Inputs["video"])
-	} else {
-		s := job.Spec
-		video = mlx.FromFloat32s(vae.SyntheticVideo(s.Frames, s.Height, s.Width, s.Seed), 3, s.Frames, s.Height, s.Width)
+	s := job.Spec
+	video := mlx.FromFloat32s(vae.SyntheticVideo(s.Frames, s.Height, s.Width, s.Seed), 3, s.Frames, s.Height, s.Width)
+	if err := runVAE(m, video, nil, res.Outputs); err != nil {
+		return err
 	}
+	if job.RefInputs == nil {
+		return nil
+	}
+	var refLatent *mlx.Array
+	if l, ok := job.RefInputs["latent"]; ok {
+		refLatent = hostArray(l)
+	}
+	return runVAE(m, hostArray(job.RefInputs["video"]), refLatent, res.RefOutputs)
+}
+
+// runVAE encodes video and decodes the latent (the round trip); with
+// refLatent it also decodes that latent alone, isolating the decoder.
+func runVAE(m *vae.Model, video, refLatent *mlx.Array, outs map[string]HostTensor) error {
 	latent, err := m.Encode(video)
 	if err != nil {
 		return err
 	}
-	if err := store(res, "latent", latent); err != nil {
+	if err := store(outs, "latent", latent); err != nil {
 		return err
 	}
 	decoded, err := m.Decode(latent)
 	if err != nil {
 		return err
 	}
-	if err := store(res, "video", decoded); err != nil {
+	if err := store(outs, "video", decoded); err != nil {
 		return err
 	}
-	if ref, ok := job.Inputs["latent"]; ok {
-		fromRef, err := m.Decode(hostArray(ref))
-		if err != nil {
-			return err
-		}
-		return store(res, "video_from_ref_latent", fromRef)
+	if refLatent == nil {
+		return nil
 	}
-	return nil
+	fromRef, err := m.Decode(refLatent)
+	if err != nil {
+		return err
+	}
+	return store(outs, "video_from_ref_latent", fromRef)
 }
 
 func hostArray(t HostTensor) *mlx.Array { return mlx.FromFloat32s(t.F32, t.Shape...) }
@@ -147,12 +168,12 @@ func hostInt32(t HostTensor) *mlx.Array {
 }
 
 // store copies an output back to Go memory as float32.
-func store(res *forwardResult, name string, a *mlx.Array) error {
+func store(outs map[string]HostTensor, name string, a *mlx.Array) error {
 	data, err := a.Float32s()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	res.Outputs[name] = HostTensor{Shape: a.Shape(), F32: data}
+	outs[name] = HostTensor{Shape: a.Shape(), F32: data}
 	return nil
 }
 

@@ -5,6 +5,7 @@ package verify
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -120,4 +121,48 @@ func TestRecordThenVerifyRoundTrip(t *testing.T) {
 	for _, c := range rep.Components {
 		require.Equal(t, 0.0, *c.Forward.WorstDeviation, c.Name) // same weights, same inputs, same CPU
 	}
+}
+
+// TestRenamedTensorIsAMismatch: in a full (not structural-only) run a
+// renamed tensor fails that component with exit 1, names both names, skips
+// its forward pass and still verifies the other components.
+func TestRenamedTensorIsAMismatch(t *testing.T) {
+	out := convertTiny(t, "")
+	path := filepath.Join(out, "t5_encoder_mlx.safetensors")
+	const from, to = "blocks.1.ffn.fc1.weight", "blocks.1.ffn.fc9.weight"
+	rewriteSafetensors(t, path, func(entries []safetensors.HeaderEntry, _ [][]byte) {
+		for i := range entries {
+			if entries[i].Name == from {
+				entries[i].Name = to
+			}
+		}
+	})
+	code, rep := verifyJSON(t, out)
+	require.Equal(t, ExitMismatch, code, rep.Error)
+	require.Empty(t, rep.Error)
+	require.Len(t, rep.Components, 3)
+	verdicts := map[string]bool{}
+	for _, c := range rep.Components {
+		verdicts[c.Name] = c.Passed
+	}
+	require.Equal(t, map[string]bool{"dit": true, "t5": false, "vae": true}, verdicts)
+	joined := strings.Join(rep.Problems, "\n")
+	require.Contains(t, joined, from)
+	require.Contains(t, joined, to)
+	require.Contains(t, joined, "t5: forward: skipped")
+	require.NotNil(t, rep.Components[2].Forward, "the VAE after it still ran")
+}
+
+// TestCorruptIndexIsAMismatch: a shard renamed behind the index's back is a
+// broken checkpoint (exit 1, file named), not a usage error.
+func TestCorruptIndexIsAMismatch(t *testing.T) {
+	out := convertTiny(t, "")
+	path := filepath.Join(out, "wan_model_mlx.safetensors")
+	rewriteSafetensors(t, path, func(entries []safetensors.HeaderEntry, _ [][]byte) {
+		entries[0].Name += ".renamed"
+	})
+	code, rep := verifyJSON(t, "--components", "dit,t5", out)
+	require.Equal(t, ExitMismatch, code, rep.Error)
+	require.Contains(t, strings.Join(rep.Problems, "\n"), "dit: open:")
+	require.True(t, rep.Components[1].Passed)
 }

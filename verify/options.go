@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -72,13 +73,22 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	o.Dir = pos[0]
 	for _, c := range strings.Split(comps, ",") {
 		c = strings.TrimSpace(c)
-		if c == "" {
+		if c == "" || slices.Contains(o.Components, c) {
 			continue
 		}
 		if !knownComponent(c) {
 			return o, fmt.Errorf("unknown component %q (want dit, t5, vae)", c)
 		}
 		o.Components = append(o.Components, c)
+	}
+	if o.RefTolerance < 0 {
+		return o, fmt.Errorf("--ref-tolerance must be >= 0, got %g", o.RefTolerance)
+	}
+	if o.SeqLen < 0 {
+		return o, fmt.Errorf("--seq-len must be >= 0, got %d", o.SeqLen)
+	}
+	if o.Seed != 0 && o.GoldenPath != "" {
+		return o, errors.New("--seed and --golden are exclusive: the golden file fixes the inputs")
 	}
 	if len(o.Components) == 0 {
 		return o, errors.New("no components selected")

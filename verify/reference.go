@@ -73,9 +73,10 @@ var referenceIO = map[string]struct{ inputs, outputs map[string]string }{
 	},
 }
 
-// job builds the forward job for a component and the expected outputs. It
-// returns a nil job when the reference file has no tensors for the component.
-func (r *referenceSet) job(component string) (*forwardJob, map[string]HostTensor, error) {
+// inputs reads a component's reference inputs and expected outputs, and
+// the DiT sequence length. It returns nil maps when the reference file has
+// no tensors for the component.
+func (r *referenceSet) inputs(component string) (in, want map[string]HostTensor, seqLen int, err error) {
 	io := referenceIO[component]
 	prefix := component + "."
 	present := false
@@ -83,25 +84,20 @@ func (r *referenceSet) job(component string) (*forwardJob, map[string]HostTensor
 		present = present || strings.HasPrefix(info.Name, prefix)
 	}
 	if !present {
-		return nil, nil, nil
+		return nil, nil, 0, nil
 	}
-	job := &forwardJob{Component: component, Inputs: map[string]HostTensor{}, SeqLen: r.seqLen}
-	for file, in := range io.inputs {
-		t, err := r.read(file)
-		if err != nil {
-			return nil, nil, err
+	in, want = map[string]HostTensor{}, map[string]HostTensor{}
+	for file, name := range io.inputs {
+		if in[name], err = r.read(file); err != nil {
+			return nil, nil, 0, err
 		}
-		job.Inputs[in] = t
 	}
-	want := map[string]HostTensor{}
-	for out, file := range io.outputs {
-		t, err := r.read(file)
-		if err != nil {
-			return nil, nil, err
+	for name, file := range io.outputs {
+		if want[name], err = r.read(file); err != nil {
+			return nil, nil, 0, err
 		}
-		want[out] = t
 	}
-	return job, want, nil
+	return in, want, r.seqLen, nil
 }
 
 // read loads one (small) reference tensor into Go memory.

@@ -71,15 +71,25 @@ func (c *ComponentReport) check(name string, passed bool, format string, args ..
 	c.Checks = append(c.Checks, Check{Name: name, Passed: passed, Detail: fmt.Sprintf(format, args...)})
 }
 
+// tensorsOK reports whether the tensor-set checks passed (forward passes
+// need every weight the architecture uses).
+func (c *ComponentReport) tensorsOK() bool {
+	for _, ch := range c.Checks {
+		if !ch.Passed && (ch.Name == "tensors" || strings.HasPrefix(ch.Name, "tensors.")) {
+			return false
+		}
+	}
+	return true
+}
+
 // finish derives pass/fail and the exit code from the component checks.
 func (r *Report) finish() {
 	r.Schema = ReportSchema
-	if r.Error != "" {
-		r.Passed, r.ExitCode = false, ExitBadInput
-		return
-	}
 	r.Passed = true
-	r.Problems = r.Problems[:0:0]
+	r.Problems = []string{}
+	if r.Components == nil {
+		r.Components = []*ComponentReport{}
+	}
 	for _, c := range r.Components {
 		c.Passed = true
 		for _, ch := range c.Checks {
@@ -92,9 +102,12 @@ func (r *Report) finish() {
 			r.Passed = false
 		}
 	}
-	if r.Passed {
+	switch {
+	case r.Error != "":
+		r.Passed, r.ExitCode = false, ExitBadInput
+	case r.Passed:
 		r.ExitCode = ExitPass
-	} else {
+	default:
 		r.ExitCode = ExitMismatch
 	}
 }
@@ -116,8 +129,12 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  error: %s\n", r.Error)
 	}
 	for _, c := range r.Components {
-		fmt.Fprintf(w, "\n[%s] %s  (%d tensors, %s params, %s, %.1fs)\n", strings.ToUpper(c.Name),
-			verdict(c.Passed), c.TensorCount, groupDigits(c.ParamCount), dtypeSummary(c.DTypes), c.Seconds)
+		if c.TensorCount > 0 {
+			fmt.Fprintf(w, "\n[%s] %s  (%d tensors, %s params, %s, %.1fs)\n", strings.ToUpper(c.Name),
+				verdict(c.Passed), c.TensorCount, groupDigits(c.ParamCount), dtypeSummary(c.DTypes), c.Seconds)
+		} else {
+			fmt.Fprintf(w, "\n[%s] %s  (%.1fs)\n", strings.ToUpper(c.Name), verdict(c.Passed), c.Seconds)
+		}
 		for _, ch := range c.Checks {
 			fmt.Fprintf(w, "  %-4s %-34s %s\n", verdict(ch.Passed), ch.Name, ch.Detail)
 		}

@@ -73,6 +73,12 @@ func scopedResult(f func() (*mlx.Array, error)) (*mlx.Array, error) {
 	return out[0], nil
 }
 
+// encodeChunkFrames is how many frames upstream's encoder feeds per causal
+// chunk after the first one. vae2_2.py hard-codes it (iter_ = 1 + (t-1)//4);
+// it is not derived from the temporal downsampling flags, so it stays 4 for
+// any configuration (for Wan2.2's [false, true, true] both give 4).
+const encodeChunkFrames = 4
+
 // Encode maps a video [3, F, H, W] with values in [−1, 1] to its normalised
 // latent [z_dim, 1 + (F−1)/4, H/16, W/16] (float32), as upstream's
 // Wan2_2_VAE.encode: the first frame is encoded alone, then complete
@@ -92,13 +98,12 @@ func (m *Model) Encode(video *mlx.Array) (*mlx.Array, error) {
 	return scopedResult(func() (*mlx.Array, error) {
 		x := patchify(mlx.AsType(video, m.dtype))
 		st := newStream(m.enc.slots)
-		tf := m.cfg.TemporalFactor()
-		n := m.cfg.LatentFrames(s[1])
+		n := 1 + (s[1]-1)/encodeChunkFrames
 		chunks := make([]*mlx.Array, 0, n)
 		for i := 0; i < n; i++ {
 			start, stop := 0, 1
 			if i > 0 {
-				start, stop = 1+tf*(i-1), 1+tf*i
+				start, stop = 1+encodeChunkFrames*(i-1), 1+encodeChunkFrames*i
 			}
 			mu, err := runChunk(st, func() *mlx.Array {
 				mu := m.enc.forward(mlx.SliceAxis(x, 1, start, stop), st)
