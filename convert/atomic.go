@@ -78,33 +78,50 @@ func (st *staging) commit(names []string) error {
 	for _, n := range names {
 		keep[n] = true
 	}
-	stale, err := existingOutputs(st.outDir)
+	existing, err := existingOutputs(st.outDir)
 	if err != nil {
 		return err
 	}
-	for _, s := range stale {
-		if !keep[s] && isDiTShardName(s) {
-			if err := os.Remove(filepath.Join(st.outDir, s)); err != nil {
-				return fmt.Errorf("removing stale %s: %w", s, err)
-			}
+	// Move every output this run replaces (and stale DiT shards of an
+	// earlier run) aside into the staging directory first, so that a
+	// failure halfway through can put the previous outputs back.
+	backup := filepath.Join(st.dir, ".previous")
+	var saved, placed []string
+	restore := func(cause error) error {
+		for _, n := range placed {
+			_ = os.RemoveAll(filepath.Join(st.outDir, n))
 		}
+		for _, n := range saved {
+			_ = os.Rename(filepath.Join(backup, n), filepath.Join(st.outDir, n))
+		}
+		return cause
+	}
+	for _, e := range existing {
+		if !keep[e] && !isDiTShardName(e) {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(backup, e)), 0o755); err != nil {
+			return restore(err)
+		}
+		if err := os.Rename(filepath.Join(st.outDir, e), filepath.Join(backup, e)); err != nil {
+			return restore(fmt.Errorf("setting aside the previous %s: %w", e, err))
+		}
+		saved = append(saved, e)
 	}
 	for _, n := range names {
 		from, to := st.path(n), filepath.Join(st.outDir, n)
 		if fi, err := os.Stat(from); err == nil && fi.IsDir() {
 			if err := syncDir(from); err != nil {
-				return err
+				return restore(err)
 			}
 			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-				return err
-			}
-			if err := os.RemoveAll(to); err != nil {
-				return fmt.Errorf("replacing %s: %w", to, err)
+				return restore(err)
 			}
 		}
-		if err := os.Rename(from, to); err != nil {
-			return fmt.Errorf("moving %s into place: %w", n, err)
+		if err := renameInto(from, to); err != nil {
+			return restore(fmt.Errorf("moving %s into place: %w", n, err))
 		}
+		placed = append(placed, n)
 	}
 	_ = os.RemoveAll(st.dir)
 	for _, d := range []string{filepath.Join(st.outDir, filepath.Dir(outTokenizer)), st.outDir} {
@@ -114,6 +131,9 @@ func (st *staging) commit(names []string) error {
 	}
 	return nil
 }
+
+// renameInto is os.Rename, a variable so tests can make a rename fail.
+var renameInto = os.Rename
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -291,4 +292,44 @@ func TestReadFailureMidStreamIsBadInput(t *testing.T) {
 	require.Contains(t, stderr, srcVAE+": tensor encoder.conv1.weight: reading")
 	require.Contains(t, stderr, "unexpected EOF")
 	require.Empty(t, treeFiles(t, out))
+}
+
+// TestForceCommitFailureRestoresPreviousOutputs: when a rename fails while
+// --force replaces an earlier conversion, the earlier outputs come back
+// byte for byte and no staging directory is left.
+func TestForceCommitFailureRestoresPreviousOutputs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "600kB", tinyDir, out)
+	require.Equal(t, ExitOK, code, stderr)
+	before := snapshot(t, out)
+
+	calls := 0
+	renameInto = func(from, to string) error {
+		calls++
+		if calls == 3 {
+			return errors.New("simulated rename failure")
+		}
+		return os.Rename(from, to)
+	}
+	defer func() { renameInto = os.Rename }()
+	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", tinyDir, out)
+	require.NotEqual(t, ExitOK, code)
+	require.Contains(t, stderr, "simulated rename failure")
+	require.Equal(t, before, snapshot(t, out), "the previous (sharded) outputs are back")
+}
+
+// snapshot maps every file under dir to its contents.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	for _, rel := range treeFiles(t, dir) {
+		p := filepath.Join(dir, rel)
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		files[rel] = string(b)
+	}
+	return files
 }
