@@ -34,5 +34,8 @@ type forwardResult struct {
 // runForward is set by forward_mlx.go when the binary is built with MLX.
 var runForward func(job forwardJob) (forwardResult, error)
 
+// gpuAvailable reports whether MLX has a GPU here (set with runForward).
+var gpuAvailable = func() bool { return false }
+
 // MLXBuilt reports whether forward passes are available in this binary.
 func MLXBuilt() bool { return runForward != nil }

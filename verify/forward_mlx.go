@@ -12,7 +12,10 @@ import (
 	"github.com/wanconv/wanconv/model/vae"
 )
 
-func init() { runForward = forwardMLX }
+func init() {
+	runForward = forwardMLX
+	gpuAvailable = mlx.GPUAvailable
+}
 
 // forwardMLX loads one component once, runs the deterministic inputs (and
 // the reference inputs, when given) and frees everything, so components are

@@ -166,3 +166,13 @@ func TestCorruptIndexIsAMismatch(t *testing.T) {
 	require.Contains(t, strings.Join(rep.Problems, "\n"), "dit: open:")
 	require.True(t, rep.Components[1].Passed)
 }
+
+func TestGPUWithoutBackendIsUsageError(t *testing.T) {
+	if gpuAvailable() {
+		t.Skip("this MLX build has a GPU backend")
+	}
+	out := convertTiny(t, "")
+	code, rep := verifyJSON(t, "--device", "gpu", "--components", "t5", out)
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, rep.Error, "no GPU backend")
+}

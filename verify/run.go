@@ -48,6 +48,9 @@ func run(o Options, rep *Report) error {
 	if !o.Structural && !MLXBuilt() {
 		return fmt.Errorf("this binary was built without MLX: forward passes need `-tags mlx` (or pass --structural-only)")
 	}
+	if !o.Structural && o.Device == "gpu" && !gpuAvailable() {
+		return fmt.Errorf("--device gpu: this MLX build has no GPU backend (install the metal or cuda wheel: MLX_BACKEND=... make setup)")
+	}
 	dir, err := openConverted(o.Dir)
 	if err != nil {
 		return err
