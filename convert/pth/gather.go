@@ -33,14 +33,21 @@ func (pf *File) readEntry(e *entry, dst []byte) error {
 		return nil
 	}
 	ra := pf.storageReader(e.st)
-	if c, ok := ra.(io.Closer); ok {
-		defer c.Close()
-	}
 	esize := int64(e.info.DType.Size())
+	var err error
 	if e.contiguous {
-		return readFullAt(ra, dst, e.offset*esize)
+		err = readFullAt(ra, dst, e.offset*esize)
+	} else {
+		err = gather(ra, e.st.size, e, dst)
 	}
-	return gather(ra, e.st.size, e, dst)
+	if z, ok := ra.(*inflateReaderAt); ok {
+		// A compressed entry's integrity is its CRC-32, which archive/zip
+		// checks only at the end of the stream: finish it.
+		if verr := z.verifyAndClose(); err == nil && verr != nil {
+			err = fmt.Errorf("compressed entry %s: %w", e.st.zf.Name, verr)
+		}
+	}
+	return err
 }
 
 // storageReader gives random access to a storage's bytes.
@@ -179,10 +186,20 @@ func (z *inflateReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-// Close ends the decompression in progress.
-func (z *inflateReaderAt) Close() error {
+// verifyAndClose decompresses the rest of the entry, so that archive/zip
+// compares its CRC-32 (zip.ErrChecksum on a mismatch), and closes it.
+func (z *inflateReaderAt) verifyAndClose() error {
 	if z.rc == nil {
-		return nil
+		rc, err := z.zf.Open()
+		if err != nil {
+			return err
+		}
+		z.rc = rc
 	}
-	return z.rc.Close()
+	_, err := io.Copy(io.Discard, z.rc)
+	if cerr := z.rc.Close(); err == nil {
+		err = cerr
+	}
+	z.rc = nil
+	return err
 }

@@ -3,6 +3,7 @@ package pth
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -283,4 +284,44 @@ func TestConcurrentReads(t *testing.T) {
 	for range 4 * len(want) {
 		require.NoError(t, <-errs)
 	}
+}
+
+// TestDeflatedEntryChecksumIsVerified: a compressed storage whose CRC-32 does
+// not match its data is refused even when the tensor read stops before the
+// end of the entry.
+func TestDeflatedEntryChecksumIsVerified(t *testing.T) {
+	st := &plannedStorage{key: "0", Storage: &Storage{DType: tensor.F32, Numel: 24}}
+	plan := &writePlan{storages: []*plannedStorage{st}, tensors: []plannedTensor{
+		{name: "head", st: st, shape: []int64{4}, stride: []int64{1}},
+	}}
+	path := rawZip(t, stateDictPickle(plan, false), map[string][]byte{"data/0": iota32(24)}, zip.Deflate)
+	f, err := Open(path)
+	require.NoError(t, err)
+	require.Equal(t, f32s(0, 1, 2, 3), readAll(t, f, "head"))
+	require.NoError(t, f.Close())
+
+	// Flip the CRC-32 of arch/data/0 in the central directory.
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	name := []byte("arch/data/0")
+	patched := false
+	for i := 0; i+46 <= len(raw); i++ {
+		if binary.LittleEndian.Uint32(raw[i:]) != 0x02014b50 {
+			continue
+		}
+		n := int(binary.LittleEndian.Uint16(raw[i+28:]))
+		if i+46+n <= len(raw) && bytes.Equal(raw[i+46:i+46+n], name) {
+			raw[i+16] ^= 0xff
+			patched = true
+		}
+	}
+	require.True(t, patched)
+	require.NoError(t, os.WriteFile(path, raw, 0o644))
+	f, err = Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	err = f.ReadTensor("head", make([]byte, 16))
+	require.ErrorIs(t, err, zip.ErrChecksum)
+	require.Contains(t, err.Error(), "head")
+	require.Contains(t, err.Error(), "arch/data/0")
 }
