@@ -31,28 +31,66 @@ var createSink = func(path string) (sink, error) {
 	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 }
 
+// errOutDirBusy: another conversion holds OUT_DIR's lock.
+var errOutDirBusy = errors.New("another wanconv run is writing to it")
+
 // staging is the temporary directory of one conversion.
 type staging struct {
 	outDir     string
 	dir        string
-	createdOut bool // OUT_DIR did not exist before
+	createdOut bool     // OUT_DIR did not exist before
+	unlock     func()   // releases OUT_DIR's lock
+	stale      []string // staging directories of killed runs, removed
 }
 
+// newStaging locks OUT_DIR (creating it if needed), removes staging
+// directories that killed runs left behind, and creates this run's.
 func newStaging(outDir string) (*staging, error) {
-	st := &staging{outDir: outDir}
+	st := &staging{outDir: outDir, unlock: func() {}}
 	if _, err := os.Stat(outDir); errors.Is(err, fs.ErrNotExist) {
 		st.createdOut = true
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, inputError(fmt.Errorf("output directory %s cannot be created: %w", outDir, err))
 	}
+	unlock, err := lockDir(outDir)
+	if err != nil {
+		st.removeOutDirIfCreated()
+		return nil, inputError(fmt.Errorf("output directory %s: %w", outDir, err))
+	}
+	st.unlock = unlock
+	if canLockDirs {
+		st.removeStale()
+	}
 	dir, err := os.MkdirTemp(outDir, stagingPrefix)
 	if err != nil {
+		st.release()
 		st.removeOutDirIfCreated()
 		return nil, inputError(fmt.Errorf("output directory %s is not writable: %w", outDir, err))
 	}
 	st.dir = dir
 	return st, nil
+}
+
+// removeStale deletes staging directories no live run owns (we hold the lock).
+func (st *staging) removeStale() {
+	entries, err := os.ReadDir(st.outDir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), stagingPrefix) {
+			if os.RemoveAll(filepath.Join(st.outDir, e.Name())) == nil {
+				st.stale = append(st.stale, e.Name())
+			}
+		}
+	}
+}
+
+// release unlocks OUT_DIR (safe to call more than once).
+func (st *staging) release() {
+	st.unlock()
+	st.unlock = func() {}
 }
 
 // path is where an output (relative name) is staged.
@@ -61,6 +99,7 @@ func (st *staging) path(rel string) string { return filepath.Join(st.dir, rel) }
 // abort removes everything staged (and OUT_DIR when this run created it).
 func (st *staging) abort() {
 	_ = os.RemoveAll(st.dir)
+	st.release()
 	st.removeOutDirIfCreated()
 }
 

@@ -59,7 +59,12 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		if !committed {
 			st.abort()
 		}
+		st.release()
 	}()
+	if len(st.stale) > 0 && r.Progress != nil && !r.Quiet {
+		fmt.Fprintf(r.Progress, "wanconv: removed %d staging director(ies) left by an interrupted run: %s\n",
+			len(st.stale), strings.Join(st.stale, ", "))
+	}
 	m := newManifest(r, inv, cp)
 	if err := copyVerbatim(ctx, inv, st, m); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -332,4 +333,40 @@ func snapshot(t *testing.T, dir string) map[string]string {
 		files[rel] = string(b)
 	}
 	return files
+}
+
+// TestStaleStagingIsRemoved: a staging directory left by a killed run is
+// removed by the next run (which holds OUT_DIR's lock), and said so.
+func TestStaleStagingIsRemoved(t *testing.T) {
+	if !canLockDirs {
+		t.Skip("directories cannot be locked on this platform; stale staging is left alone")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	stale := filepath.Join(out, stagingPrefix+"12345")
+	require.NoError(t, os.MkdirAll(stale, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(stale, "vae_mlx.safetensors"), []byte("half"), 0o644))
+	var log bytes.Buffer
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Progress: &log})
+	require.NoError(t, err)
+	require.NoDirExists(t, stale)
+	require.Contains(t, log.String(), "removed 1 staging director(ies) left by an interrupted run: "+stagingPrefix+"12345")
+	for _, f := range treeFiles(t, out) {
+		require.False(t, strings.HasPrefix(f, stagingPrefix), f)
+	}
+}
+
+// TestConcurrentRunIsRefused: while one run holds OUT_DIR, another is
+// refused with exit 2 and touches nothing.
+func TestConcurrentRunIsRefused(t *testing.T) {
+	if !canLockDirs {
+		t.Skip("directories cannot be locked on this platform")
+	}
+	out := t.TempDir()
+	release, err := lockDir(out)
+	require.NoError(t, err)
+	defer release()
+	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, stderr, "another wanconv run is writing to it")
+	require.Empty(t, treeFiles(t, out))
 }
