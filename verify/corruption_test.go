@@ -153,3 +153,13 @@ func TestFlagsAfterDirectory(t *testing.T) {
 	code, _, _ = runVerify(t, out, out, "--structural-only")
 	require.Equal(t, ExitBadInput, code)
 }
+
+func TestNoGoldenFromAFailingCheckpoint(t *testing.T) {
+	out := convertTiny(t, "bfloat16")
+	require.NoError(t, os.Remove(filepath.Join(out, ManifestName)))
+	rec := filepath.Join(t.TempDir(), "g.json")
+	code, stdout, _ := runVerify(t, "--structural-only", "--record-golden", rec, out)
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, stdout, "golden file not written")
+	require.NoFileExists(t, rec)
+}

@@ -48,8 +48,9 @@ type ForwardGolden struct {
 // packages document the generators that turn it into tensors.
 type InputSpec struct {
 	Seed uint64 `json:"seed"`
-	// DiT: latent [in_dim, Frames, Height, Width], ContextLen text tokens,
-	// per-token timestep Timestep (first latent frame at 0 for ti2v).
+	// DiT: latent [in_dim, Frames, Height, Width] and ContextLen text tokens;
+	// Timestep is informational: the generator draws it from the seed (and
+	// sets the first latent frame's tokens to 0 for ti2v).
 	// VAE: video [3, Frames, Height, Width].
 	Frames     int     `json:"frames,omitempty"`
 	Height     int     `json:"height,omitempty"`

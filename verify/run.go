@@ -13,7 +13,7 @@ import (
 // (several latent frames, padding of the DiT sequence, masked T5 tokens, the
 // VAE's causal chunking with 1 + 4 frames).
 var defaultSpecs = map[string]InputSpec{
-	"dit": {Seed: 0, Frames: 2, Height: 8, Width: 8, ContextLen: 16, Timestep: 500},
+	"dit": {Seed: 0, Frames: 2, Height: 8, Width: 8, ContextLen: 16},
 	"t5":  {Seed: 0, Tokens: 32, ValidTokens: 20},
 	"vae": {Seed: 0, Frames: 5, Height: 32, Width: 32},
 }
@@ -73,6 +73,13 @@ func run(o Options, rep *Report) error {
 		recorded.Components[name] = recordComponent(c)
 	}
 	if o.RecordGolden != "" {
+		for _, c := range rep.Components {
+			for _, ch := range c.Checks {
+				if !ch.Passed {
+					return fmt.Errorf("golden file not written: %s fails %s (a golden file records a trusted checkpoint)", c.Name, ch.Name)
+				}
+			}
+		}
 		if err := recorded.Save(o.RecordGolden); err != nil {
 			return fmt.Errorf("writing golden file: %w", err)
 		}
