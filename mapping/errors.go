@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -72,4 +73,26 @@ func (e *PlanError) Has(kind ProblemKind, name string) bool {
 		}
 	}
 	return false
+}
+
+// ProblemKinds is Kinds of err when err is or wraps a *PlanError, else nil.
+func ProblemKinds(err error) map[string]ProblemKind {
+	var pe *PlanError
+	if !errors.As(err, &pe) {
+		return nil
+	}
+	return pe.Kinds()
+}
+
+// Kinds maps each tensor name the problems mention to the kind of its first
+// problem; problems without a name are left out. Tests and callers use it
+// to see at a glance which tensors are wrong and how.
+func (e *PlanError) Kinds() map[string]ProblemKind {
+	kinds := make(map[string]ProblemKind, len(e.Problems))
+	for _, p := range e.Problems {
+		if _, seen := kinds[p.Name]; !seen && p.Name != "" {
+			kinds[p.Name] = p.Kind
+		}
+	}
+	return kinds
 }

@@ -85,10 +85,11 @@ func zeroModel(cfg Config, opts Options) (*Model, error) {
 	err := mlx.Do(func() error {
 		weights := make(map[string]*mlx.Array)
 		var all []*mlx.Array
-		for _, s := range cfg.Tensors() {
-			n := 1
-			for _, d := range s.Shape {
-				n *= d
+		for _, s := range cfg.Arch().RequiredMLX() {
+			n := int(s.NumElements())
+			shape := make([]int, len(s.Shape))
+			for i, d := range s.Shape {
+				shape[i] = int(d)
 			}
 			raw := make([]byte, 2*n)
 			if strings.Contains(s.Name, "norm") && strings.HasSuffix(s.Name, ".weight") {
@@ -97,7 +98,7 @@ func zeroModel(cfg Config, opts Options) (*Model, error) {
 					raw[i-1] = 0x80
 				}
 			}
-			a := mlx.FromBytes(raw, mlx.BFloat16, s.Shape...)
+			a := mlx.FromBytes(raw, mlx.BFloat16, shape...)
 			if err := mlx.Eval(a); err != nil {
 				return err
 			}

@@ -9,6 +9,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 const goldenDir = "../../golden"
@@ -26,7 +30,7 @@ func mlxName(name string) string {
 
 // mlxShape moves a conv weight's input-channel axis to the end.
 func mlxShape(name string, shape []int) []int {
-	if name != namePatchWeight {
+	if name != "patch_embedding.weight" {
 		return shape
 	}
 	return append(append([]int{shape[0]}, shape[2:]...), shape[1])
@@ -82,9 +86,12 @@ const ti2v5BConfig = `{"_class_name": "WanModel", "dim": 3072, "eps": 1e-06, "ff
  "freq_dim": 256, "in_dim": 48, "model_type": "ti2v", "num_heads": 24, "num_layers": 30,
  "out_dim": 48, "text_len": 512}`
 
-func TestInferConfigTI2V5B(t *testing.T) {
+// infosOf describes MLX-named shapes as float32 tensors for mapping.
+func infosOf(shapes map[string][]int) []tensor.Info { return weights.InfosOf(shapes, tensor.F32) }
+
+func TestConfigFromArchTI2V5B(t *testing.T) {
 	shapes := inventoryShapes(t)
-	cfg, err := InferConfig(shapes, []byte(ti2v5BConfig))
+	cfg, err := ConfigFromTensors(infosOf(shapes), []byte(ti2v5BConfig))
 	require.NoError(t, err)
 	require.Equal(t, Config{
 		ModelType: "ti2v", PatchSize: [3]int{1, 2, 2}, TextLen: 512, InDim: 48, Dim: 3072, FFNDim: 14336,
@@ -93,59 +100,82 @@ func TestInferConfigTI2V5B(t *testing.T) {
 	}, cfg)
 	require.Equal(t, 128, cfg.HeadDim())
 	require.Equal(t, int64(4999787712), cfg.ParamCount()) // the release inventory's count
-	require.Empty(t, cfg.CheckShapes(shapes))
-	require.Len(t, cfg.Tensors(), 825)
+	require.Equal(t, infosOf(shapes), withF32(cfg.Arch().RequiredMLX()))
 }
 
-func TestInferConfigTiny(t *testing.T) {
+// withF32 gives required (dtype-less) tensors the float32 dtype.
+func withF32(infos []tensor.Info) []tensor.Info {
+	for i := range infos {
+		infos[i].DType = tensor.F32
+	}
+	return infos
+}
+
+func TestConfigFromArchTiny(t *testing.T) {
 	configJSON, err := os.ReadFile(filepath.Join(goldenDir, "wan2.2-tiny", "config.json"))
 	require.NoError(t, err)
-	shapes := tinyShapes(t)
-	cfg, err := InferConfig(shapes, configJSON)
+	arch, err := mapping.CheckConverted(mapping.ComponentDiT, infosOf(tinyShapes(t)), configJSON)
 	require.NoError(t, err)
-	require.Equal(t, "ti2v", cfg.ModelType)
-	require.Equal(t, 64, cfg.TextDim) // not in config.json: from text_embedding.layers.0.weight
-	require.Equal(t, 4, cfg.NumHeads)
-	require.Equal(t, 32, cfg.TextLen)
+	cfg, err := ConfigFromArch(arch.(*mapping.DiTArch))
+	require.NoError(t, err)
+	require.Equal(t, Config{
+		ModelType: "ti2v", PatchSize: [3]int{1, 2, 2}, TextLen: 32, InDim: 48, Dim: 128, FFNDim: 256,
+		FreqDim: 64, TextDim: 64, OutDim: 48, NumHeads: 4, NumLayers: 2, WindowSize: [2]int{-1, -1},
+		QKNorm: true, CrossAttnNorm: true, Eps: 1e-6,
+	}, cfg)
 	require.Equal(t, int64(597568), cfg.ParamCount()) // golden.json param_count
-	require.Empty(t, cfg.CheckShapes(shapes))
+	require.Equal(t, arch, cfg.Arch())                // the round trip loses nothing
 }
 
-func TestInferConfigErrors(t *testing.T) {
-	shapes := tinyShapes(t)
-	_, err := InferConfig(shapes, []byte(`{"model_type": "ti2v", "num_heads": 4, "dim": 64, "ffn_dim": 512}`))
-	require.ErrorContains(t, err, "config.json says dim=64 but the tensors give 128")
-	require.ErrorContains(t, err, "config.json says ffn_dim=512 but the tensors give 256")
-
-	_, err = InferConfig(shapes, []byte(`{"model_type": "ti2v", "num_heads": 3}`))
-	require.ErrorContains(t, err, "dim 128 is not divisible by num_heads 3")
-
-	_, err = InferConfig(shapes, []byte(`{"model_type": "i2v", "num_heads": 4}`))
-	require.ErrorContains(t, err, `model_type "i2v" is not supported`)
-
-	_, err = InferConfig(shapes, []byte(`{"num_heads": 4,`))
-	require.ErrorContains(t, err, "dit config.json")
-
-	delete(shapes, nameText0Weight)
-	delete(shapes, nameHeadWeight)
-	_, err = InferConfig(shapes, nil)
-	require.ErrorContains(t, err, "missing tensor "+nameText0Weight)
-	require.ErrorContains(t, err, "missing tensor "+nameHeadWeight)
-}
-
-func TestCheckShapesListsEveryProblem(t *testing.T) {
-	shapes := tinyShapes(t)
-	cfg, err := InferConfig(shapes, []byte(`{"model_type": "ti2v", "num_heads": 4, "text_len": 32}`))
+func TestConfigFromArchDefaultsAndRefusals(t *testing.T) {
+	arch, err := mapping.CheckConverted(mapping.ComponentDiT, infosOf(tinyShapes(t)), nil)
 	require.NoError(t, err)
+	cfg, err := ConfigFromArch(arch.(*mapping.DiTArch))
+	require.NoError(t, err)
+	require.Equal(t, ModelTypeT2V, cfg.ModelType)
+	require.Equal(t, 512, cfg.TextLen)
+	require.Equal(t, 16, cfg.NumHeads)
+	require.Equal(t, 1e-6, cfg.Eps)
+
+	a := *arch.(*mapping.DiTArch)
+	a.ModelType, a.NumHeads = "i2v", 4
+	_, err = ConfigFromArch(&a)
+	require.ErrorContains(t, err, `model_type "i2v" is not supported`)
+	a.ModelType, a.WindowSize = "ti2v", []int{8, 8}
+	_, err = ConfigFromArch(&a)
+	require.ErrorContains(t, err, "window_size [8 8] is not supported")
+	a.WindowSize, a.PatchSize = nil, []int{1, 2}
+	_, err = ConfigFromArch(&a)
+	require.ErrorContains(t, err, "patch_size [1 2] must have three entries")
+}
+
+func TestConfigFromTensorsErrors(t *testing.T) {
+	shapes := tinyShapes(t)
+	_, err := ConfigFromTensors(infosOf(shapes), []byte(`{"model_type": "ti2v", "num_heads": 4, "dim": 64, "ffn_dim": 512}`))
+	require.ErrorContains(t, err, "config.json has dim 64 but the weights have 128")
+	require.ErrorContains(t, err, "config.json has ffn_dim 512 but the weights have 256")
+	_, err = ConfigFromTensors(infosOf(shapes), []byte(`{"model_type": "ti2v", "num_heads": 3}`))
+	require.ErrorContains(t, err, "dim 128 is not divisible by num_heads 3")
+	_, err = ConfigFromTensors(infosOf(shapes), []byte(`{"num_heads": 4,`))
+	require.ErrorContains(t, err, "config.json")
+	delete(shapes, "text_embedding.layers.0.weight")
+	delete(shapes, "time_embedding.layers.0.weight")
+	_, err = ConfigFromTensors(infosOf(shapes), nil)
+	require.ErrorContains(t, err, "cannot infer text_dim: tensor text_embedding.0.weight is missing")
+	require.ErrorContains(t, err, "cannot infer freq_dim: tensor time_embedding.0.weight is missing")
+}
+
+func TestConfigFromTensorsListsEveryProblem(t *testing.T) {
+	shapes := tinyShapes(t)
 	delete(shapes, "blocks.1.cross_attn.norm_k.weight")
 	shapes["blocks.0.ffn.layers.2.weight"] = []int{128, 255}
 	shapes["blocks.0.extra"] = []int{1}
-	problems := cfg.CheckShapes(shapes)
-	require.Equal(t, []string{
-		"tensor blocks.0.ffn.layers.2.weight has shape [128 255], want [128 256]",
-		"missing tensor blocks.1.cross_attn.norm_k.weight (want shape [128])",
-		"unexpected tensor blocks.0.extra",
-	}, problems)
+	_, err := ConfigFromTensors(infosOf(shapes), []byte(`{"model_type": "ti2v", "num_heads": 4, "text_len": 32}`))
+	require.Equal(t, map[string]mapping.ProblemKind{
+		"blocks.0.ffn.layers.2.weight":      mapping.ProblemShape,
+		"blocks.1.cross_attn.norm_k.weight": mapping.ProblemMissing,
+		"blocks.0.extra":                    mapping.ProblemUnknown,
+	}, mapping.ProblemKinds(err), "%v", err)
 }
 
 func TestConfigWithoutOptionalNorms(t *testing.T) {
@@ -155,12 +185,12 @@ func TestConfigWithoutOptionalNorms(t *testing.T) {
 			delete(shapes, name)
 		}
 	}
-	cfg, err := InferConfig(shapes, []byte(`{"model_type": "t2v", "num_heads": 4}`))
+	cfg, err := ConfigFromTensors(infosOf(shapes), []byte(`{"model_type": "t2v", "num_heads": 4}`))
 	require.NoError(t, err)
 	require.False(t, cfg.QKNorm)
 	require.False(t, cfg.CrossAttnNorm)
 	require.Equal(t, 512, cfg.TextLen) // upstream default
-	require.Empty(t, cfg.CheckShapes(shapes))
+	require.Equal(t, infosOf(shapes), withF32(cfg.Arch().RequiredMLX()))
 	require.Equal(t, int64(597568-2*(4*128+2*128)), cfg.ParamCount())
 }
 

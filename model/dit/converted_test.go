@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/convert"
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // convertTiny runs the converter on the tiny release into a temporary dir.
@@ -54,7 +56,8 @@ func headerShapes(t *testing.T, files []string) (map[string][]int, map[string]st
 }
 
 // TestConvertedTinyMatchesArchitecture checks the naming contract with the
-// converter: the converted DiT holds exactly Config.Tensors().
+// converter: the converted DiT holds exactly the tensors mapping requires
+// for the architecture.
 func TestConvertedTinyMatchesArchitecture(t *testing.T) {
 	dir := convertTiny(t, "")
 	configJSON, err := os.ReadFile(filepath.Join(dir, "config.json"))
@@ -69,9 +72,14 @@ func TestConvertedTinyMatchesArchitecture(t *testing.T) {
 		}
 	}
 	shapes, dtypes := headerShapes(t, files)
-	cfg, err := InferConfig(shapes, configJSON)
+	infos := infosOf(shapes)
+	for i := range infos {
+		infos[i].DType = tensor.BF16
+		require.Equal(t, "BF16", dtypes[infos[i].Name], infos[i].Name)
+	}
+	cfg, err := ConfigFromTensors(infos, configJSON)
 	require.NoError(t, err)
-	require.Empty(t, cfg.CheckShapes(shapes))
+	require.NoError(t, mapping.CheckRequired(cfg.Arch(), infos))
 	require.Equal(t, int64(597568), cfg.ParamCount())
 	require.Equal(t, "BF16", dtypes["blocks.0.ffn.layers.0.weight"])
 }

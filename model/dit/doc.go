@@ -3,12 +3,15 @@
 //
 // # Architecture
 //
-// The sizes come from the weights' shapes; config.json adds model_type,
-// num_heads, text_len and eps (InferConfig). Weights use the converted MLX
+// The architecture comes from package mapping, the project's single source
+// of architecture knowledge: mapping.CheckConverted reads the sizes off the
+// weights' shapes, takes model_type, num_heads, text_len and eps from
+// config.json and checks the weights are exactly the required set;
+// ConfigFromArch turns its DiTArch into a Config. Weights use the converted MLX
 // names and layouts: nn.Sequential children are "layers.N"
 // (text_embedding.layers.0.weight, blocks.K.ffn.layers.2.bias, …) and the
 // patch-embedding convolution is channels-last [dim, pt, ph, pw, in_dim].
-// Config.Tensors lists every tensor with its shape.
+// Config.Arch().RequiredMLX() lists every tensor with its shape.
 //
 // One forward pass, for a latent x [C, F, H, W] and seq_len tokens:
 //

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 )
 
@@ -201,10 +202,17 @@ func TestNewListsEveryProblem(t *testing.T) {
 		weights["head.head.bias"] = mlx.Zeros(mlx.Float32, 191)
 		weights["blocks.0.modulation"] = mlx.Zeros(mlx.Int32, 1, 6, 128)
 		_, err := New(cfg, weights, Options{})
-		require.ErrorContains(t, err, "3 problems")
-		require.ErrorContains(t, err, "missing tensor blocks.1.self_attn.norm_q.weight (want shape [128])")
-		require.ErrorContains(t, err, "tensor head.head.bias has shape [191], want [192]")
-		require.ErrorContains(t, err, "tensor blocks.0.modulation has dtype")
+		require.Equal(t, map[string]mapping.ProblemKind{
+			"blocks.1.self_attn.norm_q.weight": mapping.ProblemMissing,
+			"head.head.bias":                   mapping.ProblemShape,
+			"blocks.0.modulation":              mapping.ProblemDType,
+		}, mapping.ProblemKinds(err), "%v", err)
+		require.ErrorContains(t, err, "wrong-shape tensor head.head.bias: has shape (191,), the architecture requires (192,)")
+		weights["blocks.0.modulation"] = mlx.Zeros(mlx.Float64, 1, 6, 128)
+		weights["head.head.bias"] = mlx.Zeros(mlx.Float32, 192)
+		weights["blocks.1.self_attn.norm_q.weight"] = mlx.Zeros(mlx.Float32, 128)
+		_, err = New(cfg, weights, Options{})
+		require.Equal(t, map[string]mapping.ProblemKind{"blocks.0.modulation": mapping.ProblemDType}, mapping.ProblemKinds(err))
 		_, err = New(cfg, weights, Options{Compute: Precision(7)})
 		require.ErrorContains(t, err, "unsupported compute precision")
 		return nil

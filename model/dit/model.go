@@ -4,9 +4,11 @@ package dit
 
 import (
 	"fmt"
-	"strings"
 
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 // Model is a WanModel on MLX. Build it with New or Load; call Forward inside
@@ -26,18 +28,14 @@ type Model struct {
 	used            map[*mlx.Array]bool // caller's weight arrays the model references
 }
 
-// ConfigFromWeights infers the architecture from the weights' shapes and
-// config.json (may be nil), see InferConfig.
-func ConfigFromWeights(weights map[string]*mlx.Array, configJSON []byte) (Config, error) {
-	return InferConfig(shapesOf(weights), configJSON)
-}
-
-func shapesOf(weights map[string]*mlx.Array) map[string][]int {
-	shapes := make(map[string][]int, len(weights))
-	for name, w := range weights {
-		shapes[name] = w.Shape()
-	}
-	return shapes
+// ConfigFromWeights infers the architecture from the weights' names,
+// dtypes and shapes and config.json (may be nil) through package mapping,
+// which also checks that the weights are exactly the architecture's set;
+// see ConfigFromArch for the defaults.
+func ConfigFromWeights(ws map[string]*mlx.Array, configJSON []byte) (Config, error) {
+	return weights.Infer(mapping.ComponentDiT, ws, func(infos []tensor.Info) (Config, error) {
+		return ConfigFromTensors(infos, configJSON)
+	})
 }
 
 // New checks that weights hold exactly the tensors of cfg, with the right
@@ -45,31 +43,20 @@ func shapesOf(weights map[string]*mlx.Array) map[string][]int {
 // problem. Must run inside mlx.Do. The model references the caller's weight
 // arrays: keep them (mlx.Keep) when the model outlives the current Do; Free
 // releases only what New itself created.
-func New(cfg Config, weights map[string]*mlx.Array, opts Options) (*Model, error) {
+func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	problems := cfg.CheckShapes(shapesOf(weights))
-	for _, s := range cfg.Tensors() {
-		if w, ok := weights[s.Name]; ok {
-			switch w.Dtype() {
-			case mlx.Float32, mlx.BFloat16, mlx.Float16:
-			default:
-				problems = append(problems, fmt.Sprintf("tensor %s has dtype %v, want a floating type", s.Name, w.Dtype()))
-			}
-		}
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("dit: weights do not match the architecture (%d problems):\n  %s",
-			len(problems), strings.Join(problems, "\n  "))
+	if err := weights.Check(cfg.Arch(), ws); err != nil {
+		return nil, fmt.Errorf("weights do not match the architecture: %w", err)
 	}
 
 	m := &Model{Config: cfg, opts: opts, used: make(map[*mlx.Array]bool)}
-	b := builder{m: m, weights: weights}
-	m.patchW, m.patchB = b.small(namePatchWeight), b.small("patch_embedding.bias")
+	b := builder{m: m, weights: ws}
+	m.patchW, m.patchB = b.small("patch_embedding.weight"), b.small("patch_embedding.bias")
 	m.textIn, m.textOut = b.linear("text_embedding.layers.0"), b.linear("text_embedding.layers.2")
 	m.timeIn, m.timeOut = b.linear("time_embedding.layers.0"), b.linear("time_embedding.layers.2")
 	m.timeProj = b.linear("time_projection.layers.1")

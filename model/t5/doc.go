@@ -16,8 +16,11 @@
 // the most negative finite float32 instead, and the softmax runs in float32.
 // Every query position is computed, padded ones included, as upstream does.
 //
-// The architecture is inferred from the weights (ConfigFromShapes /
-// ConfigFromWeights). Pure-Go parts (configuration, tensor names, relative
+// The architecture comes from package mapping, the project's single source
+// of architecture knowledge: mapping.CheckConverted infers it from the
+// weights and checks they are exactly its required set (ConfigFromWeights,
+// ConfigFromTensors), and ConfigFromArch turns the T5Arch into a Config.
+// Pure-Go parts (configuration, tensor names, relative
 // position buckets, synthetic tokens) build without MLX; the network itself
 // needs the `mlx` build tag.
 package t5

@@ -3,13 +3,13 @@
 package t5
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 // Model is a T5 encoder whose weights live on MLX. Its weights are detached
@@ -42,22 +42,11 @@ type feedForward struct {
 	fc2       *mlx.Array // [dim, dim_ffn]
 }
 
-// ConfigFromWeights infers the architecture from converted weights; see
-// ConfigFromShapes.
-func ConfigFromWeights(weights map[string]*mlx.Array) (Config, error) {
-	return ConfigFromShapes(shapesOfArrays(weights))
-}
-
-func shapesOfArrays(weights map[string]*mlx.Array) map[string][]int {
-	shapes := make(map[string][]int, len(weights))
-	for name, a := range weights {
-		if a == nil {
-			shapes[name] = nil
-			continue
-		}
-		shapes[name] = a.Shape()
-	}
-	return shapes
+// ConfigFromWeights infers the architecture from the converted weights'
+// names, dtypes and shapes through package mapping, which also checks that
+// the weights are exactly the architecture's set; see ConfigFromArch.
+func ConfigFromWeights(ws map[string]*mlx.Array) (Config, error) {
+	return weights.Infer(mapping.ComponentT5, ws, ConfigFromTensors)
 }
 
 // New builds the encoder from converted weights (MLX names). It reports, in
@@ -65,7 +54,7 @@ func shapesOfArrays(weights map[string]*mlx.Array) map[string][]int {
 // tensor. The weights it uses are detached from the caller's scope
 // (mlx.Keep) and released by Free. New may be called inside or outside
 // mlx.Do.
-func New(cfg Config, weights map[string]*mlx.Array, opts Options) (*Model, error) {
+func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -74,13 +63,10 @@ func New(cfg Config, weights map[string]*mlx.Array, opts Options) (*Model, error
 	}
 	m := &Model{Config: cfg, Options: opts}
 	err := mlx.Do(func() error {
-		if err := cfg.CheckShapes(shapesOfArrays(weights)); err != nil {
+		if err := weights.Check(cfg.Arch(), ws); err != nil {
 			return err
 		}
-		if err := checkFloating(weights); err != nil {
-			return err
-		}
-		m.collect(weights)
+		m.collect(ws)
 		mlx.Keep(m.owned...)
 		return mlx.Err()
 	})
@@ -91,9 +77,9 @@ func New(cfg Config, weights map[string]*mlx.Array, opts Options) (*Model, error
 }
 
 // collect picks the weights by name; they have been checked.
-func (m *Model) collect(weights map[string]*mlx.Array) {
+func (m *Model) collect(ws map[string]*mlx.Array) {
 	take := func(name string) *mlx.Array {
-		a := weights[name]
+		a := ws[name]
 		m.owned = append(m.owned, a)
 		return a
 	}
@@ -111,34 +97,6 @@ func (m *Model) collect(weights map[string]*mlx.Array) {
 	m.norm = take(nameFinalNorm)
 }
 
-func checkFloating(weights map[string]*mlx.Array) error {
-	var bad []string
-	for name, a := range weights {
-		if a == nil {
-			bad = append(bad, fmt.Sprintf("tensor %s is nil", name))
-			continue
-		}
-		switch a.Dtype() {
-		case mlx.Float32, mlx.BFloat16, mlx.Float16:
-		default:
-			bad = append(bad, fmt.Sprintf("tensor %s has dtype %s, want float32, bfloat16 or float16", name, a.Dtype()))
-		}
-	}
-	if len(bad) > 0 {
-		sort.Strings(bad)
-		return fmt.Errorf("t5: %s", errors.Join(toErrors(bad)...))
-	}
-	return nil
-}
-
-func toErrors(msgs []string) []error {
-	errs := make([]error, len(msgs))
-	for i, s := range msgs {
-		errs[i] = errors.New(s)
-	}
-	return errs
-}
-
 // Load reads the encoder from a converted file (t5_encoder_mlx.safetensors)
 // or from a converted directory holding that file, infers its architecture
 // and builds it with New. Errors name the file.
@@ -150,15 +108,15 @@ func Load(path string, opts Options) (*Model, error) {
 	}
 	var m *Model
 	err := mlx.Do(func() error {
-		weights, _, err := mlx.LoadSafetensors(path)
+		ws, _, err := mlx.LoadSafetensors(path)
 		if err != nil {
 			return err
 		}
-		cfg, err := ConfigFromWeights(weights)
+		cfg, err := ConfigFromWeights(ws)
 		if err != nil {
 			return err
 		}
-		m, err = New(cfg, weights, opts)
+		m, err = New(cfg, ws, opts)
 		return err
 	})
 	if err != nil {

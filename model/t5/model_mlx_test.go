@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 )
 
@@ -178,9 +180,15 @@ func TestNewReportsEveryWeightProblem(t *testing.T) {
 	}))
 	require.NoError(t, cfgErr)
 	require.Equal(t, tinyConfig(), cfg)
-	require.ErrorContains(t, errs[0], "missing tensor blocks.1.attn.k.weight (want shape [64 64])")
-	require.ErrorContains(t, errs[0], "tensor blocks.0.ffn.fc2.weight has shape [64 64], want [64 128]")
-	require.ErrorContains(t, errs[1], "tensor blocks.0.norm1.weight has dtype")
+	require.Equal(t, map[string]mapping.ProblemKind{
+		"blocks.1.attn.k.weight":  mapping.ProblemMissing,
+		"blocks.0.ffn.fc2.weight": mapping.ProblemShape,
+		"blocks.0.norm1.weight":   mapping.ProblemDType,
+	}, mapping.ProblemKinds(errs[0]), "%v", errs[0])
+	require.ErrorContains(t, errs[0], "missing tensor blocks.1.attn.k.weight: required with shape (64, 64)")
+	require.ErrorContains(t, errs[0], "wrong-shape tensor blocks.0.ffn.fc2.weight: has shape (64, 64), the architecture requires (64, 128)")
+	require.Equal(t, map[string]mapping.ProblemKind{"blocks.0.norm1.weight": mapping.ProblemDType}, mapping.ProblemKinds(errs[1]))
+	require.ErrorContains(t, errs[1], "dtype tensor blocks.0.norm1.weight: dtype int32 is not a floating-point type")
 	require.ErrorContains(t, errs[2], "unknown matmul precision 9")
 }
 

@@ -23,12 +23,8 @@ type refWeights map[string][]float64
 func randomWeights(cfg Config, seed uint64) refWeights {
 	w := refWeights{}
 	g := detrand.New(seed)
-	for _, s := range cfg.RequiredTensors() {
-		n := 1
-		for _, d := range s.Shape {
-			n *= d
-		}
-		vals := make([]float64, n)
+	for _, s := range cfg.Arch().RequiredMLX() {
+		vals := make([]float64, s.NumElements())
 		for i := range vals {
 			u := float64(g.Uint64()>>40) / (1 << 24) // [0, 1), exact in float32
 			if len(s.Shape) == 1 {
@@ -163,12 +159,16 @@ func TestEncodeMatchesFloat64ReferenceWithClampedBuckets(t *testing.T) {
 	var newErr error
 	require.NoError(t, mlx.Do(func() error {
 		arrays := map[string]*mlx.Array{}
-		for _, s := range cfg.RequiredTensors() {
+		for _, s := range cfg.Arch().RequiredMLX() {
 			vals := make([]float32, len(w[s.Name]))
 			for i, v := range w[s.Name] {
 				vals[i] = float32(v)
 			}
-			arrays[s.Name] = mlx.FromFloat32s(vals, s.Shape...)
+			shape := make([]int, len(s.Shape))
+			for i, d := range s.Shape {
+				shape[i] = int(d)
+			}
+			arrays[s.Name] = mlx.FromFloat32s(vals, shape...)
 		}
 		var m *Model
 		if m, newErr = New(cfg, arrays, Options{}); newErr != nil {

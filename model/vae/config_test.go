@@ -9,6 +9,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/wanconv/wanconv/convert/pth"
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 const (
@@ -72,28 +77,20 @@ func releaseShapes(t *testing.T) map[string][]int {
 	return shapes
 }
 
-func lookupIn(m map[string][]int) ShapeLookup {
-	return func(n string) ([]int, bool) { s, ok := m[n]; return s, ok }
-}
+// infosOf describes MLX-named shapes as float32 tensors for mapping.
+func infosOf(shapes map[string][]int) []tensor.Info { return weights.InfosOf(shapes, tensor.F32) }
 
-func namesOf(m map[string][]int) []string {
-	var out []string
-	for n := range m {
-		out = append(out, n)
-	}
-	return out
-}
-
-func TestInferConfigRelease(t *testing.T) {
+func TestConfigFromArchRelease(t *testing.T) {
 	shapes := releaseShapes(t)
-	cfg, err := InferConfig(lookupIn(shapes))
+	cfg, err := ConfigFromTensors(infosOf(shapes))
 	require.NoError(t, err)
 	require.Equal(t, Config{
 		Dim: 160, DecDim: 256, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
 		TemporalDownsample: []bool{false, true, true},
 	}, cfg)
-	require.NoError(t, cfg.CheckTensors(namesOf(shapes), lookupIn(shapes)))
-	require.Len(t, cfg.Tensors(), 196)
+	required := cfg.Arch().RequiredMLX()
+	require.Len(t, required, 196)
+	require.NoError(t, mapping.CheckRequired(cfg.Arch(), infosOf(shapes)))
 	require.Equal(t, int64(704688668), cfg.ParamCount())
 	require.Equal(t, 16, cfg.SpatialFactor())
 	require.Equal(t, 4, cfg.TemporalFactor())
@@ -133,53 +130,68 @@ func TestTinyConfigParamCount(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 	require.Equal(t, g.ParamCount, cfg.ParamCount())
 
-	// The required tensor list describes a set InferConfig reads back.
-	shapes := map[string][]int{}
-	for _, ts := range cfg.Tensors() {
-		shapes[ts.Name] = ts.Shape
-	}
-	back, err := InferConfig(lookupIn(shapes))
+	// The architecture round-trips through mapping, and mapping reads the
+	// tiny release's .pth as this configuration.
+	back, err := ConfigFromArch(cfg.Arch())
+	require.NoError(t, err)
+	require.Equal(t, cfg, back)
+	f, err := pth.Open(filepath.Join("..", "..", "golden", "wan2.2-tiny", "Wan2.2_VAE.pth"))
+	require.NoError(t, err)
+	defer f.Close()
+	arch, err := mapping.InferVAE(f.Tensors())
+	require.NoError(t, err)
+	back, err = ConfigFromArch(arch)
 	require.NoError(t, err)
 	require.Equal(t, cfg, back)
 }
 
-func TestCheckTensorsListsEveryProblem(t *testing.T) {
+func TestConfigFromTensorsListsEveryProblem(t *testing.T) {
 	shapes := releaseShapes(t)
-	cfg, err := InferConfig(lookupIn(shapes))
-	require.NoError(t, err)
 	delete(shapes, "decoder.middle.layers.1.to_qkv.weight")
 	delete(shapes, "encoder.head.layers.0.gamma")
 	shapes["decoder.head.layers.0.gamma"] = []int{256, 1, 1, 1}
 	shapes["decoder.extra.weight"] = []int{1}
-	err = cfg.CheckTensors(namesOf(shapes), lookupIn(shapes))
-	var te *TensorError
-	require.ErrorAs(t, err, &te)
-	require.Len(t, te.Problems, 4)
-	msg := err.Error()
-	require.Contains(t, msg, "missing tensor decoder.middle.layers.1.to_qkv.weight (want shape [3072 1 1 1024])")
-	require.Contains(t, msg, "missing tensor encoder.head.layers.0.gamma (want shape [640])")
-	require.Contains(t, msg, "tensor decoder.head.layers.0.gamma has shape [256 1 1 1], want [256]")
-	require.Contains(t, msg, "unexpected tensor decoder.extra.weight")
+	_, err := ConfigFromTensors(infosOf(shapes))
+	require.Equal(t, map[string]mapping.ProblemKind{
+		"decoder.middle.layers.1.to_qkv.weight": mapping.ProblemMissing,
+		"encoder.head.layers.0.gamma":           mapping.ProblemMissing,
+		"decoder.head.layers.0.gamma":           mapping.ProblemShape,
+		"decoder.extra.weight":                  mapping.ProblemUnknown,
+	}, mapping.ProblemKinds(err), "%v", err)
+	require.ErrorContains(t, err, "missing tensor decoder.middle.layers.1.to_qkv.weight: required with shape (3072, 1, 1, 1024)")
 }
 
-func TestInferConfigErrors(t *testing.T) {
-	_, err := InferConfig(lookupIn(map[string][]int{}))
-	require.ErrorContains(t, err, `"encoder.conv1.weight" is missing`)
+func TestConfigFromTensorsErrors(t *testing.T) {
+	_, err := ConfigFromTensors(nil)
+	require.ErrorContains(t, err, "encoder.conv1.weight")
 
 	shapes := releaseShapes(t)
 	shapes["encoder.conv1.weight"] = []int{160, 3, 3, 3, 3}
-	_, err = InferConfig(lookupIn(shapes))
-	require.ErrorContains(t, err, "has 3 input channels, want 12")
+	_, err = ConfigFromTensors(infosOf(shapes))
+	require.Equal(t, map[string]mapping.ProblemKind{"encoder.conv1.weight": mapping.ProblemShape}, mapping.ProblemKinds(err), "%v", err)
 
 	shapes = releaseShapes(t)
 	shapes["encoder.conv1.weight"] = []int{160, 12, 3, 3}
-	_, err = InferConfig(lookupIn(shapes))
-	require.ErrorContains(t, err, "want rank 5")
+	_, err = ConfigFromTensors(infosOf(shapes))
+	require.ErrorContains(t, err, "encoder.conv1.weight")
+}
 
-	shapes = releaseShapes(t)
-	shapes["decoder.head.layers.2.weight"] = []int{12, 3, 3, 3, 0}
-	_, err = InferConfig(lookupIn(shapes))
-	require.ErrorContains(t, err, "widths must be positive")
+func TestConfigFromArchRefusals(t *testing.T) {
+	good := Config{Dim: 16, DecDim: 8, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
+		TemporalDownsample: []bool{false, true, true}}
+	a := good.Arch()
+	require.Equal(t, []bool{true, true, false}, a.TemperalUpsample)
+	a.AttnScales = []float64{0.5}
+	_, err := ConfigFromArch(a)
+	require.ErrorContains(t, err, "attention in the resolution levels (attn_scales [0.5]) is not supported")
+	a = good.Arch()
+	a.TemperalUpsample = []bool{false, true, true}
+	_, err = ConfigFromArch(a)
+	require.ErrorContains(t, err, "temperal_upsample [false true true] is not the reverse of temperal_downsample [false true true]")
+	a = good.Arch()
+	a.NumResBlocks = 0
+	_, err = ConfigFromArch(a)
+	require.ErrorContains(t, err, "num_res_blocks = 0")
 }
 
 func TestConfigValidate(t *testing.T) {

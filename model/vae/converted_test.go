@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/convert/safetensors"
+	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 const tinyReleaseDir = "../../golden/wan2.2-tiny"
@@ -30,21 +32,15 @@ func TestConvertedTinyTensorSet(t *testing.T) {
 	f, err := safetensors.Open(filepath.Join(dir, "vae_mlx.safetensors"))
 	require.NoError(t, err)
 	defer f.Close()
-	shapes := map[string][]int{}
-	for _, info := range f.Tensors() {
-		s := make([]int, len(info.Shape))
-		for i, d := range info.Shape {
-			s[i] = int(d)
-		}
-		shapes[info.Name] = s
-	}
-	cfg, err := InferConfig(lookupIn(shapes))
+	infos := f.Tensors()
+	require.Equal(t, tensor.BF16, infos[0].DType)
+	cfg, err := ConfigFromTensors(infos)
 	require.NoError(t, err)
 	g := readGoldenVAE(t)
 	require.Equal(t, Config{
 		Dim: g.Config.Dim, DecDim: g.Config.DecDim, ZDim: g.Config.ZDim, DimMult: g.Config.DimMult,
 		NumResBlocks: g.Config.NumResBlocks, TemporalDownsample: g.Config.TemperalDownsample,
 	}, cfg)
-	require.NoError(t, cfg.CheckTensors(namesOf(shapes), lookupIn(shapes)))
+	require.NoError(t, mapping.CheckRequired(cfg.Arch(), infos))
 	require.Equal(t, g.ParamCount, cfg.ParamCount())
 }

@@ -3,9 +3,11 @@
 // on MLX from a converted checkpoint, and encodes and decodes videos with it.
 //
 // The architecture (base widths, latent width, width multipliers, residual
-// blocks per level and the temporal down/upsampling flags) is inferred from
-// the converted tensor names and shapes (see Config and InferConfig); the
-// converted naming is the wanconv one: nn.Sequential children are
+// blocks per level and the temporal down/upsampling flags) comes from package
+// mapping, the project's single source of architecture knowledge:
+// mapping.CheckConverted infers it from the converted tensor names and
+// shapes and checks they are exactly its required set, and ConfigFromArch
+// turns the VAEArch into a Config; the converted naming is the wanconv one: nn.Sequential children are
 // "layers.N", Conv3d weights are (O, kT, kH, kW, I), Conv2d weights
 // (O, kH, kW, I) and RMS-norm gammas (C,).
 //

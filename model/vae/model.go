@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 // WeightsFile is the name of the converted VAE inside a converted dir.
@@ -45,47 +47,30 @@ type Model struct {
 	weights []*mlx.Array
 }
 
-// ConfigFromWeights infers the architecture from converted weights.
-func ConfigFromWeights(weights map[string]*mlx.Array) (Config, error) {
-	return InferConfig(shapeLookup(weights))
-}
-
-func shapeLookup(weights map[string]*mlx.Array) ShapeLookup {
-	return func(name string) ([]int, bool) {
-		a, ok := weights[name]
-		if !ok || a == nil {
-			return nil, false
-		}
-		return a.Shape(), true
-	}
+// ConfigFromWeights infers the architecture from the converted weights'
+// names, dtypes and shapes through package mapping, which also checks that
+// the weights are exactly the architecture's set; see ConfigFromArch.
+func ConfigFromWeights(ws map[string]*mlx.Array) (Config, error) {
+	return weights.Infer(mapping.ComponentVAE, ws, ConfigFromTensors)
 }
 
 // New builds the model from converted (MLX-named, channels-last) weights.
-// It returns a *TensorError naming every missing, wrong-shaped or
-// unexpected tensor. The weights are cast to the compute dtype, evaluated
+// It returns a *mapping.PlanError naming every missing, wrong-shaped,
+// unexpected or non-floating tensor. The weights are cast to the compute dtype, evaluated
 // and kept; the caller may free the map's arrays afterwards.
-func New(cfg Config, weights map[string]*mlx.Array, opts Options) (*Model, error) {
+func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if len(cfg.DimMult) == 0 || cfg.ZDim != len(latentMean) {
 		return nil, fmt.Errorf("vae: z_dim %d does not match the %d latent normalisation constants of Wan2.2", cfg.ZDim, len(latentMean))
 	}
-	names := make([]string, 0, len(weights))
-	for n := range weights {
-		names = append(names, n)
-	}
-	if err := cfg.CheckTensors(names, shapeLookup(weights)); err != nil {
+	if err := weights.Check(cfg.Arch(), ws); err != nil {
 		return nil, err
-	}
-	for n, a := range weights {
-		if !a.Dtype().IsFloat() {
-			return nil, fmt.Errorf("vae weights: tensor %q has dtype %s, want a float type", n, a.Dtype())
-		}
 	}
 	m := &Model{cfg: cfg, dtype: opts.dtype()}
 	err := mlx.Do(func() error {
-		b := &builder{src: weights, dtype: m.dtype}
+		b := &builder{src: ws, dtype: m.dtype}
 		m.enc = b.encoder(cfg)
 		m.dec = b.decoder(cfg)
 		m.mean = b.keep(mlx.FromFloat32s(LatentMean(), cfg.ZDim))
@@ -112,15 +97,15 @@ func Load(path string, opts Options) (*Model, error) {
 	}
 	var m *Model
 	err := mlx.Do(func() error {
-		weights, _, err := mlx.LoadSafetensors(file)
+		ws, _, err := mlx.LoadSafetensors(file)
 		if err != nil {
 			return fmt.Errorf("vae: %w", err)
 		}
-		cfg, err := ConfigFromWeights(weights)
+		cfg, err := ConfigFromWeights(ws)
 		if err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
-		m, err = New(cfg, weights, opts)
+		m, err = New(cfg, ws, opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}

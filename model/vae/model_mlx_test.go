@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 )
 
@@ -119,11 +120,11 @@ func TestNewListsBadTensors(t *testing.T) {
 		delete(w, "decoder.middle.layers.1.proj.bias")
 		w["encoder.head.layers.0.gamma"] = mlx.Zeros(mlx.Float32, 64, 1)
 		_, err = New(cfg, w, Options{})
-		var te *TensorError
-		require.ErrorAs(t, err, &te)
-		require.Len(t, te.Problems, 2)
-		require.ErrorContains(t, err, "missing tensor decoder.middle.layers.1.proj.bias")
-		require.ErrorContains(t, err, "tensor encoder.head.layers.0.gamma has shape [64 1], want [64]")
+		require.Equal(t, map[string]mapping.ProblemKind{
+			"decoder.middle.layers.1.proj.bias": mapping.ProblemMissing,
+			"encoder.head.layers.0.gamma":       mapping.ProblemShape,
+		}, mapping.ProblemKinds(err), "%v", err)
+		require.ErrorContains(t, err, "wrong-shape tensor encoder.head.layers.0.gamma: has shape (64, 1), the architecture requires (64,)")
 		return nil
 	}))
 	_, err := Load(t.TempDir(), Options{})

@@ -18,8 +18,8 @@ func (b *builder) keep(a *mlx.Array) *mlx.Array {
 	return a
 }
 
-// get returns the named tensor in the compute dtype. Names were checked by
-// Config.CheckTensors before building.
+// get returns the named tensor in the compute dtype. New checked the names
+// and shapes against Config.Arch().RequiredMLX() before building.
 func (b *builder) get(name string) *mlx.Array {
 	return b.keep(mlx.AsType(b.src[name], b.dtype))
 }
