@@ -49,9 +49,9 @@ test-mlxc:
 
 # Short fuzzing budget for every parser (no crashes allowed).
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzParseHeader$$' -fuzztime=$(FUZZTIME) ./convert/safetensors/
-	$(GO) test -run='^$$' -fuzz='^FuzzParseIndex$$' -fuzztime=$(FUZZTIME) ./convert/safetensors/
-	$(GO) test -run='^$$' -fuzz='^FuzzUnpickle$$' -fuzztime=$(FUZZTIME) ./convert/pth/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseHeader$$' -fuzztime=$(FUZZTIME) ./format/safetensors/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseIndex$$' -fuzztime=$(FUZZTIME) ./format/safetensors/
+	$(GO) test -run='^$$' -fuzz='^FuzzUnpickle$$' -fuzztime=$(FUZZTIME) ./format/pth/
 	$(GO) test -run='^$$' -fuzz='^FuzzPlan$$' -fuzztime=$(FUZZTIME) ./mapping/
 
 bench: bench-inspect bench-convert bench-verify

@@ -3,7 +3,7 @@ package convert
 import (
 	"testing"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Throughput of the byte-level kernels (bytes of source per second).

@@ -13,10 +13,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"github.com/wanconv/wanconv/convert/pth"
-	"github.com/wanconv/wanconv/convert/safetensors"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/pth"
+	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 const tinyDir = "../golden/wan2.2-tiny"

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Version is recorded in every manifest.

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/wanconv/wanconv/convert/safetensors"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Output file names.

@@ -1,9 +1,9 @@
 package convert
 
 import (
-	"github.com/wanconv/wanconv/convert/pth"
-	"github.com/wanconv/wanconv/convert/safetensors"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/pth"
+	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // The checkpoint readers, as variables so tests can substitute failing ones.

@@ -6,7 +6,7 @@ import (
 	"math"
 	"unsafe"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // This file is the only place where tensor bytes are changed. A planned

@@ -9,7 +9,7 @@ import (
 	"hash"
 	"path/filepath"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // The writer executes a conversionPlan and makes no decisions. Two

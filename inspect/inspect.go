@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Options select optional parts of a Report.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // TestJSONDocCoversFields checks JSON.md documents every key the report

@@ -8,9 +8,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/pth"
-	"github.com/wanconv/wanconv/convert/safetensors"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/pth"
+	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // opened is what the headers of one target say.

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 var inputTitles = map[string]string{

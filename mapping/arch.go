@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Arch is an inferred architecture: *DiTArch, *T5Arch or *VAEArch.

@@ -3,7 +3,7 @@ package mapping
 import (
 	"fmt"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Component names one network of a Wan2.2 release.

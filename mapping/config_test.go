@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 func TestInferDiTConfig(t *testing.T) {

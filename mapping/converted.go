@@ -3,7 +3,7 @@ package mapping
 import (
 	"fmt"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Naming tells which convention a tensor set uses.

@@ -3,7 +3,7 @@ package mapping
 import (
 	"fmt"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // DiTArch is the WanModel configuration. The JSON names follow upstream's

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // FuzzPlan feeds arbitrary names and shapes (one "name dims..." per line,

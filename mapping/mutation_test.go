@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // mutation edits a valid source set; the plan must then report exactly one

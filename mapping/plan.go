@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Entry is one planned output tensor.

@@ -1,6 +1,6 @@
 package mapping
 
-import "github.com/wanconv/wanconv/convert/tensor"
+import "github.com/wanconv/wanconv/tensor"
 
 // CheckRequired checks a converted (MLX-named) tensor set against a known
 // architecture rather than one inferred from the set: every tensor of

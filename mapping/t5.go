@@ -3,7 +3,7 @@ package mapping
 import (
 	"fmt"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // T5Arch is the T5Encoder configuration of wan/modules/t5.py.

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/safetensors"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // ManifestName is the converter's manifest file.

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"github.com/wanconv/wanconv/convert/safetensors"
+	"github.com/wanconv/wanconv/format/safetensors"
 )
 
 func TestStructuralPassOnFreshConversion(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/safetensors"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/tensor"
 	"github.com/x448/float16"
 )
 

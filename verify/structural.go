@@ -15,9 +15,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/safetensors"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // checkStructure runs the pure-Go checks of one component. It returns an

@@ -6,10 +6,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/internal/synth"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // ti2v5bGolden derives the structural golden of the real TI2V-5B release from

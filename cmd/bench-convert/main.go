@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/wanconv/wanconv/convert"
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/internal/synth"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 const childEnv = "WANCONV_BENCH_CHILD"

@@ -13,7 +13,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Inventory lists every tensor of a release, per component.

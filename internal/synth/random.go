@@ -5,7 +5,7 @@ import (
 	"hash/fnv"
 	"io"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // filler produces a tensor's pseudo-random bytes: a xorshift64* stream

@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/pth"
-	"github.com/wanconv/wanconv/convert/safetensors"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/pth"
+	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Options controls WriteRelease.

@@ -12,10 +12,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/convert"
-	"github.com/wanconv/wanconv/convert/pth"
-	"github.com/wanconv/wanconv/convert/safetensors"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/pth"
+	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 	"github.com/x448/float16"
 )
 

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Upstream constructor defaults for what tensor shapes cannot tell, used

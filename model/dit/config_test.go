@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/model/internal/weights"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 const goldenDir = "../../golden"

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/convert"
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // convertTiny runs the converter on the tiny release into a temporary dir.

@@ -5,10 +5,10 @@ package dit
 import (
 	"fmt"
 
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/model/internal/weights"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Model is a WanModel on MLX. Build it with New or Load; call Forward inside

@@ -3,8 +3,8 @@ package t5
 import (
 	"errors"
 
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // ConfigFromArch builds the encoder configuration from the architecture

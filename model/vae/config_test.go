@@ -10,10 +10,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wanconv/wanconv/convert/pth"
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/model/internal/weights"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 const (

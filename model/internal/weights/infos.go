@@ -1,6 +1,6 @@
 package weights
 
-import "github.com/wanconv/wanconv/convert/tensor"
+import "github.com/wanconv/wanconv/tensor"
 
 // Info describes one tensor for package mapping from an MLX-style shape.
 func Info(name string, dt tensor.DType, shape []int) tensor.Info {

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/wanconv/wanconv/convert/tensor"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // dtypes maps the MLX element types that have a tensor.DType.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 const goldenDir = "../../golden/wan2.2-tiny"

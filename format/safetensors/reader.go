@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // MaxHeaderSize caps the JSON header length accepted by Open (100 MiB), so a

@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // maxIndexSize caps the size of an index file read by OpenIndex.

@@ -3,7 +3,7 @@ package pth
 import (
 	"fmt"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // globalKind says what an allow-listed global is.

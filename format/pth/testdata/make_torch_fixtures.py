@@ -1,4 +1,4 @@
-"""Writes the real-PyTorch .pth fixtures used by convert/pth tests.
+"""Writes the real-PyTorch .pth fixtures used by format/pth tests.
 
 Run with any PyTorch >= 1.6 (PYTHONPATH pointing at it):
     python3 make_torch_fixtures.py

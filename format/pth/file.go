@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Format names the on-disk layout of a checkpoint.

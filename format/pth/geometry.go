@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // lastIndex returns the storage index (in elements) of the last element a

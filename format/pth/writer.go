@@ -6,7 +6,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/wanconv/wanconv/convert/tensor"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Storage is a shared block of elements that several Tensors may view.
