@@ -51,7 +51,10 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 			names[i] = info.Name
 		}
 		if comp, naming, err = mapping.Detect(names); err != nil {
-			return nil, fmt.Errorf("%s: %w", t.path, err)
+			if !opt.Tensors {
+				return nil, fmt.Errorf("%s: %w (inspect --tensors lists any checkpoint's tensors)", t.path, err)
+			}
+			comp, naming = "", ""
 		}
 	}
 	cr := &ComponentReport{
@@ -66,6 +69,10 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 		if opt.Tensors {
 			cr.Tensors = append(cr.Tensors, TensorEntry{Name: info.Name, DType: info.DType.Name(), Shape: info.Shape})
 		}
+	}
+	if comp == "" {
+		cr.Check = CheckUnrecognised
+		return cr, nil
 	}
 	if o.index == nil && shardName.MatchString(t.path) {
 		cr.Check = CheckSkipped

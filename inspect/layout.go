@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 )
 
@@ -19,28 +20,7 @@ type target struct {
 	config    string            // config.json for a DiT, "" if none
 }
 
-// layoutFile names where a directory layout keeps one component; the first
-// existing candidate wins (an index before a single file).
-type layoutFile struct {
-	component  mapping.Component
-	candidates []string
-}
-
-// releaseLayout is the upstream Wan2.2 release directory.
-var releaseLayout = []layoutFile{
-	{mapping.ComponentDiT, []string{"diffusion_pytorch_model.safetensors.index.json", "diffusion_pytorch_model.safetensors"}},
-	{mapping.ComponentT5, []string{"models_t5_umt5-xxl-enc-bf16.pth"}},
-	{mapping.ComponentVAE, []string{"Wan2.2_VAE.pth"}},
-}
-
-// convertedLayout is a wanconv output directory.
-var convertedLayout = []layoutFile{
-	{mapping.ComponentDiT, []string{"wan_model_mlx.safetensors.index.json", "wan_model_mlx.safetensors"}},
-	{mapping.ComponentT5, []string{"t5_encoder_mlx.safetensors"}},
-	{mapping.ComponentVAE, []string{"vae_mlx.safetensors"}},
-}
-
-const configName = "config.json"
+const configName = layout.ReleaseConfig
 
 // shardName matches one shard of a sharded safetensors checkpoint.
 var shardName = regexp.MustCompile(`-\d+-of-\d+\.safetensors$`)
@@ -70,68 +50,22 @@ func resolve(path string) (targets []target, input string, missing []mapping.Com
 	}
 }
 
-// resolveDir finds the components of a release or converted directory.
+// resolveDir finds the components of a release or converted directory
+// (package layout knows the file names).
 func resolveDir(dir string) ([]target, string, []mapping.Component, error) {
-	config := filepath.Join(dir, configName)
-	if !isFile(config) {
-		config = ""
+	d, err := layout.Discover(dir)
+	if err != nil {
+		return nil, "", nil, err
 	}
 	var targets []target
-	found := map[mapping.Component]bool{}
-	layouts := []struct {
-		files  []layoutFile
-		naming mapping.Naming
-		input  string
-	}{
-		{releaseLayout, mapping.NamingPyTorch, InputRelease},
-		{convertedLayout, mapping.NamingMLX, InputConverted},
-	}
-	var inputs []string
-	for _, l := range layouts {
-		n := 0
-		for _, lf := range l.files {
-			for _, cand := range lf.candidates {
-				p := filepath.Join(dir, cand)
-				if !isFile(p) {
-					continue
-				}
-				t := target{path: p, component: lf.component, naming: l.naming}
-				if lf.component == mapping.ComponentDiT {
-					t.config = config
-				}
-				targets = append(targets, t)
-				found[lf.component] = true
-				n++
-				break
-			}
+	for _, f := range d.Found {
+		t := target{path: f.Path, component: f.Component, naming: f.Naming}
+		if f.Component == mapping.ComponentDiT {
+			t.config = d.Config
 		}
-		if n > 0 {
-			inputs = append(inputs, l.input)
-		}
+		targets = append(targets, t)
 	}
-	if len(targets) == 0 {
-		return nil, "", nil, fmt.Errorf("%s: no Wan2.2 checkpoint found (expected %s or %s)", dir,
-			layoutNames(releaseLayout), layoutNames(convertedLayout))
-	}
-	input := inputs[0]
-	if len(inputs) > 1 {
-		input = InputMixed
-	}
-	var missing []mapping.Component
-	for _, c := range mapping.Components {
-		if !found[c] {
-			missing = append(missing, c)
-		}
-	}
-	return targets, input, missing, nil
-}
-
-func layoutNames(l []layoutFile) string {
-	var names []string
-	for _, lf := range l {
-		names = append(names, lf.candidates[len(lf.candidates)-1])
-	}
-	return strings.Join(names, ", ")
+	return targets, d.Kind, d.Missing, nil
 }
 
 // siblingConfig returns the config.json beside a file, if any.

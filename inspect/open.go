@@ -3,13 +3,13 @@ package inspect
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -79,7 +79,7 @@ func readConfig(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := layout.ReadSmall(path)
 	if err != nil {
 		return nil, named(path, err)
 	}

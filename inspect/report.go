@@ -3,6 +3,7 @@ package inspect
 import (
 	"encoding/json"
 
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 )
 
@@ -12,12 +13,12 @@ const Version = 1
 
 // Input kinds of a Report.
 const (
-	InputRelease     = "release"     // upstream Wan2.2 release directory
-	InputConverted   = "converted"   // wanconv MLX output directory
-	InputMixed       = "mixed"       // a directory holding files of both layouts
-	InputSafetensors = "safetensors" // one .safetensors file
-	InputIndex       = "index"       // one sharded-safetensors index .json
-	InputPth         = "pth"         // one PyTorch .pth file
+	InputRelease     = layout.KindRelease   // upstream Wan2.2 release directory
+	InputConverted   = layout.KindConverted // wanconv MLX output directory
+	InputMixed       = layout.KindMixed     // a directory holding files of both layouts
+	InputSafetensors = "safetensors"        // one .safetensors file
+	InputIndex       = "index"              // one sharded-safetensors index .json
+	InputPth         = "pth"                // one PyTorch .pth file
 )
 
 // Check results of a ComponentReport.
@@ -25,6 +26,9 @@ const (
 	CheckPassed  = "passed"  // exactly the tensors the inferred architecture requires
 	CheckFailed  = "failed"  // see Problems
 	CheckSkipped = "skipped" // a single shard: the component is spread over several files
+	// CheckUnrecognised: with --tensors, a checkpoint whose tensors belong to
+	// no Wan2.2 component is listed without a Wan2.2 summary.
+	CheckUnrecognised = "unrecognised"
 )
 
 // Report describes one inspected path.

@@ -41,7 +41,11 @@ func WriteText(w io.Writer, r *Report) error {
 }
 
 func writeComponent(ew *errWriter, c *ComponentReport) {
-	ew.printf("\n%s (%s, %s names)\n", c.Component, c.Format, c.Naming)
+	if c.Component == "" {
+		ew.printf("\ncheckpoint (%s, no Wan2.2 component recognised)\n", c.Format)
+	} else {
+		ew.printf("\n%s (%s, %s names)\n", c.Component, c.Format, c.Naming)
+	}
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", k, v) }
 	if c.Index != nil {

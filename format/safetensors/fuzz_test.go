@@ -2,6 +2,8 @@ package safetensors
 
 import (
 	"bytes"
+	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -64,12 +66,17 @@ func FuzzParseIndex(f *testing.F) {
 	f.Add([]byte(`{"metadata": {"total_size": 1e400}, "weight_map": {"a": 1}}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		idx, err := parseIndexJSON("fuzz.index.json", data)
+		idx, err := ParseIndex("fuzz.index.json", data)
 		if err != nil {
 			require.Contains(t, err.Error(), "fuzz.index.json")
 			return
 		}
-		require.NotEmpty(t, idx.weightMap)
+		require.NotEmpty(t, idx.WeightMap)
+		require.True(t, slices.IsSorted(idx.Shards))
+		for _, shard := range idx.WeightMap {
+			require.True(t, filepath.IsLocal(shard), shard)
+			require.Contains(t, idx.Shards, shard)
+		}
 		require.True(t, bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")))
 	})
 }

@@ -35,29 +35,15 @@ var _ tensor.SectionSource = (*Sharded)(nil)
 // to the index's directory), and checks that the index and the shards agree
 // exactly. Errors name the index, the shard and the tensor involved.
 func OpenIndex(indexPath string) (*Sharded, error) {
-	raw, err := readIndex(indexPath)
+	idx, err := ReadIndex(indexPath)
 	if err != nil {
 		return nil, err
 	}
-	idx, err := parseIndexJSON(indexPath, raw)
-	if err != nil {
-		return nil, err
-	}
-	// Group tensors by cleaned shard name, rejecting unsafe names.
-	users := map[string][]string{} // shard name → tensors the index puts there
-	for _, name := range slices.Sorted(maps.Keys(idx.weightMap)) {
-		shard := idx.weightMap[name]
-		if !filepath.IsLocal(shard) {
-			return nil, &Error{Index: indexPath, File: shard, Tensor: name, Kind: ErrUnsafeShardPath,
-				Detail: "shard names must be relative paths inside the index directory"}
-		}
-		clean := filepath.Clean(shard)
-		users[clean] = append(users[clean], name)
-	}
-	s := &Sharded{path: indexPath, meta: idx.metadata, owner: map[string]*File{}}
+	users := idx.ShardTensors()
+	s := &Sharded{path: indexPath, meta: idx.Metadata, owner: map[string]*File{}}
 	byName := map[string]*File{}
 	dir := filepath.Dir(indexPath)
-	for _, shard := range slices.Sorted(maps.Keys(users)) {
+	for _, shard := range idx.Shards {
 		f, err := Open(filepath.Join(dir, shard))
 		if err != nil {
 			s.Close()
@@ -71,7 +57,7 @@ func OpenIndex(indexPath string) (*Sharded, error) {
 		s.shards = append(s.shards, f)
 		byName[shard] = f
 	}
-	if err := s.link(idx.weightMap, byName); err != nil {
+	if err := s.link(idx.WeightMap, byName); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -1,0 +1,110 @@
+// Package layout is the one authority on where things live: the file names
+// of an upstream Wan2.2 release directory and of a converted directory, the
+// discovery of which components a directory holds, and the reading of the
+// DiT's shard index (through format/safetensors' strict parser). The
+// converter, inspect, the verifier and the models ask this package for
+// paths and tensor sources; no other package spells a file name.
+package layout
+
+import (
+	"fmt"
+
+	"github.com/wanconv/wanconv/mapping"
+)
+
+// Files of an upstream Wan2.2 release directory.
+const (
+	ReleaseConfig        = "config.json"        // the DiT's diffusers config
+	ReleaseConfiguration = "configuration.json" // the release's framework note
+	ReleaseDiTIndex      = "diffusion_pytorch_model.safetensors.index.json"
+	ReleaseDiTSingle     = "diffusion_pytorch_model.safetensors"
+	ReleaseT5            = "models_t5_umt5-xxl-enc-bf16.pth"
+	ReleaseVAE           = "Wan2.2_VAE.pth"
+	Tokenizer            = "google/umt5-xxl" // a folder, copied verbatim
+)
+
+// Files wanconv writes into every converted directory, whatever the layout.
+const (
+	Manifest = "wanconv-manifest.json"
+	Config   = "config.json"
+)
+
+// OutputMetadata is the safetensors metadata of every converted file.
+func OutputMetadata() map[string]string { return map[string]string{"format": "mlx"} }
+
+// Converted names the files of one converted-directory layout.
+type Converted struct {
+	// Name identifies the layout ("wanconv").
+	Name string
+	// DiTBase is the DiT file's stem: DiTBase+".safetensors" for one file,
+	// DiTBase+"-0000K-of-0000N.safetensors" for shards.
+	DiTBase string
+	// DiTIndexed is true when the DiT always gets an index file.
+	DiTIndexed bool
+	// T5 and VAE are the single files of those components.
+	T5, VAE string
+}
+
+// Wanconv is the layout this project's users asked for: a sharded DiT with
+// an index, t5_encoder_mlx and vae_mlx.
+var Wanconv = Converted{
+	Name: "wanconv", DiTBase: "wan_model_mlx", DiTIndexed: true,
+	T5: "t5_encoder_mlx.safetensors", VAE: "vae_mlx.safetensors",
+}
+
+// Layouts lists every converted layout, the default first.
+var Layouts = []Converted{Wanconv}
+
+// DiTSingle is the DiT's file name when it is not sharded.
+func (l Converted) DiTSingle() string { return l.DiTBase + ".safetensors" }
+
+// DiTIndex is the DiT's index file name.
+func (l Converted) DiTIndex() string { return l.DiTSingle() + ".index.json" }
+
+// DiTShard names shard k (from 1) of n.
+func (l Converted) DiTShard(k, n int) string {
+	if n == 1 {
+		return l.DiTSingle()
+	}
+	return fmt.Sprintf("%s-%05d-of-%05d.safetensors", l.DiTBase, k, n)
+}
+
+// Candidates lists the files that may hold a component, in the order
+// discovery tries them (an index before a single file).
+func (l Converted) Candidates(c mapping.Component) []string {
+	switch c {
+	case mapping.ComponentDiT:
+		if l.DiTIndexed {
+			return []string{l.DiTIndex(), l.DiTSingle()}
+		}
+		return []string{l.DiTSingle()}
+	case mapping.ComponentT5:
+		return []string{l.T5}
+	case mapping.ComponentVAE:
+		return []string{l.VAE}
+	}
+	return nil
+}
+
+// ReleaseCandidates lists the files of a release that may hold a component.
+func ReleaseCandidates(c mapping.Component) []string {
+	switch c {
+	case mapping.ComponentDiT:
+		return []string{ReleaseDiTIndex, ReleaseDiTSingle}
+	case mapping.ComponentT5:
+		return []string{ReleaseT5}
+	case mapping.ComponentVAE:
+		return []string{ReleaseVAE}
+	}
+	return nil
+}
+
+// LayoutByName finds a converted layout.
+func LayoutByName(name string) (Converted, error) {
+	for _, l := range Layouts {
+		if l.Name == name {
+			return l, nil
+		}
+	}
+	return Converted{}, fmt.Errorf("unknown layout %q", name)
+}
