@@ -49,6 +49,7 @@ func TestTensorsOfAnyCheckpoint(t *testing.T) {
 			Tensors      []TensorEntry
 		}
 	}
+	require.Contains(t, out, `"shape": []`)
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	require.Len(t, doc.Components, 1)
 	c := doc.Components[0]

@@ -67,7 +67,8 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 		cr.Bytes += info.NumBytes()
 		cr.DTypes[info.DType.Name()]++
 		if opt.Tensors {
-			cr.Tensors = append(cr.Tensors, TensorEntry{Name: info.Name, DType: info.DType.Name(), Shape: info.Shape})
+			shape := append([]int64{}, info.Shape...) // a scalar is [], never null
+			cr.Tensors = append(cr.Tensors, TensorEntry{Name: info.Name, DType: info.DType.Name(), Shape: shape})
 		}
 	}
 	if comp == "" {
