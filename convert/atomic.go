@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/wanconv/wanconv/layout"
 )
 
 // Outputs are written into a staging directory inside OUT_DIR
@@ -136,7 +138,7 @@ func (st *staging) commit(names []string) error {
 		return cause
 	}
 	for _, e := range existing {
-		if !keep[e] && !isDiTShardName(e) {
+		if !keep[e] && !layout.Wanconv.IsDiTFile(e) {
 			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(backup, e)), 0o755); err != nil {
@@ -186,10 +188,6 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func isDiTShardName(n string) bool {
-	return strings.HasPrefix(n, outDiTBase) && strings.HasSuffix(n, ".safetensors")
-}
-
 // existingOutputs lists the output names already present in outDir.
 func existingOutputs(outDir string) ([]string, error) {
 	entries, err := os.ReadDir(outDir)
@@ -202,7 +200,7 @@ func existingOutputs(outDir string) ([]string, error) {
 	fixed := map[string]bool{srcConfig: true, srcConfiguration: true, outDiTIndex: true, outT5: true, outVAE: true, outManifest: true}
 	var found []string
 	for _, e := range entries {
-		if n := e.Name(); fixed[n] || isDiTShardName(n) {
+		if n := e.Name(); fixed[n] || layout.Wanconv.IsDiTFile(n) {
 			found = append(found, n)
 		}
 	}

@@ -9,19 +9,22 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-// Source file names of a Wan2.2 TI2V release directory.
+// Source file names of a Wan2.2 TI2V release directory (package layout
+// spells them).
 const (
-	srcConfig        = "config.json"
-	srcConfiguration = "configuration.json"
-	srcDiTIndex      = "diffusion_pytorch_model.safetensors.index.json"
-	srcDiTSingle     = "diffusion_pytorch_model.safetensors"
-	srcT5            = "models_t5_umt5-xxl-enc-bf16.pth"
-	srcVAE           = "Wan2.2_VAE.pth"
-	srcTokenizer     = "google/umt5-xxl"
+	srcConfig        = layout.ReleaseConfig
+	srcConfiguration = layout.ReleaseConfiguration
+	srcDiTIndex      = layout.ReleaseDiTIndex
+	srcDiTSingle     = layout.ReleaseDiTSingle
+	srcT5            = layout.ReleaseT5
+	srcVAE           = layout.ReleaseVAE
+	srcTokenizer     = layout.Tokenizer
 )
 
 // SourceFile is one input file as recorded in the manifest.
@@ -83,7 +86,7 @@ func takeInventory(dir string) (_ *inventory, err error) {
 	}
 	if need(srcConfig, false) {
 		inv.copies = append(inv.copies, srcConfig)
-		inv.ditConfig, err = os.ReadFile(filepath.Join(dir, srcConfig))
+		inv.ditConfig, err = layout.ReadSmall(filepath.Join(dir, srcConfig))
 		if err != nil {
 			problems = append(problems, err)
 		} else if !json.Valid(inv.ditConfig) {
@@ -197,28 +200,14 @@ func (inv *inventory) recordFiles() error {
 	return nil
 }
 
-// indexShards returns the distinct shard names of a safetensors index.
+// indexShards returns the distinct shard names of a safetensors index,
+// through the strict index parser.
 func indexShards(path string) ([]string, error) {
-	raw, err := os.ReadFile(path)
+	idx, err := safetensors.ReadIndex(path)
 	if err != nil {
 		return nil, err
 	}
-	var idx struct {
-		WeightMap map[string]string `json:"weight_map"`
-	}
-	if err := json.Unmarshal(raw, &idx); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range idx.WeightMap {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return idx.Shards, nil
 }
 
 // inputBytes is the total size of the tensor checkpoints.

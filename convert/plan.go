@@ -5,22 +5,20 @@ import (
 	"fmt"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-// Output file names.
-const (
-	outDiTBase   = "wan_model_mlx"
-	outDiTIndex  = "wan_model_mlx.safetensors.index.json"
-	outT5        = "t5_encoder_mlx.safetensors"
-	outVAE       = "vae_mlx.safetensors"
-	outManifest  = "wanconv-manifest.json"
-	outTokenizer = srcTokenizer
+// Output file names (package layout spells them).
+var (
+	outDiTIndex    = layout.Wanconv.DiTIndex()
+	outT5          = layout.Wanconv.T5
+	outVAE         = layout.Wanconv.VAE
+	outManifest    = layout.Manifest
+	outTokenizer   = layout.Tokenizer
+	outputMetadata = layout.OutputMetadata()
 )
-
-// outputMetadata is the safetensors metadata of every output file.
-var outputMetadata = map[string]string{"format": "mlx"}
 
 // plannedTensor is one output tensor: where it comes from, what happens to
 // its bytes and where they land.
@@ -76,10 +74,7 @@ func planConversion(inv *inventory, opt *resolvedOptions) (*conversionPlan, erro
 	}
 	ditShards := splitShards(tensors[mapping.ComponentDiT], opt.MaxShardSize)
 	for i, shard := range ditShards {
-		name := outDiTBase + ".safetensors"
-		if len(ditShards) > 1 {
-			name = fmt.Sprintf("%s-%05d-of-%05d.safetensors", outDiTBase, i+1, len(ditShards))
-		}
+		name := layout.Wanconv.DiTShard(i+1, len(ditShards))
 		f, err := layoutFile(name, mapping.ComponentDiT, shard)
 		if err != nil {
 			return nil, err

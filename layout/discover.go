@@ -197,3 +197,27 @@ func isRegular(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()
 }
+
+// ComponentFiles finds a component in a converted directory: the
+// safetensors files that hold it (a DiT's shards, through its index) and
+// config.json (nil when absent).
+func ComponentFiles(dir string, c mapping.Component) (files []string, config []byte, err error) {
+	d, err := Discover(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range d.Found {
+		if f.Component == c && f.Naming == mapping.NamingMLX {
+			if files, err = Shards(f.Path); err != nil {
+				return nil, nil, err
+			}
+			if d.Config != "" {
+				if config, err = ReadSmall(d.Config); err != nil {
+					return nil, nil, err
+				}
+			}
+			return files, config, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("%s: no converted %s (none of %s)", dir, c, strings.Join(Wanconv.Candidates(c), ", "))
+}

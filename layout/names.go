@@ -108,3 +108,21 @@ func LayoutByName(name string) (Converted, error) {
 	}
 	return Converted{}, fmt.Errorf("unknown layout %q", name)
 }
+
+// IsDiTFile reports whether name is one of the DiT files this layout writes:
+// the single file or a "-0000K-of-0000N" shard.
+func (l Converted) IsDiTFile(name string) bool {
+	if name == l.DiTSingle() {
+		return true
+	}
+	var k, n int
+	if _, err := fmt.Sscanf(name, l.DiTBase+"-%05d-of-%05d.safetensors", &k, &n); err != nil {
+		return false
+	}
+	return k >= 1 && k <= n && name == l.DiTShard(k, n)
+}
+
+// ReleaseDiTShard names shard k (from 1) of n of a release's DiT.
+func ReleaseDiTShard(k, n int) string {
+	return fmt.Sprintf("diffusion_pytorch_model-%05d-of-%05d.safetensors", k, n)
+}

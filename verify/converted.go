@@ -2,32 +2,26 @@ package verify
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
 // ManifestName is the converter's manifest file.
-const ManifestName = "wanconv-manifest.json"
-
-// componentFile is where each component lives in a converted directory.
-var componentFile = map[string]string{
-	"dit": "wan_model_mlx.safetensors.index.json",
-	"t5":  "t5_encoder_mlx.safetensors",
-	"vae": "vae_mlx.safetensors",
-}
+const ManifestName = layout.Manifest
 
 // convertedDir is an opened converted MLX directory.
 type convertedDir struct {
 	Path     string
 	Manifest *manifest // nil when the directory has none
 	Config   []byte    // config.json (DiT heads, model type)
+	found    map[string]layout.Found
 }
 
 // manifest is the part of wanconv-manifest.json the verifier checks.
@@ -54,53 +48,56 @@ func openConverted(dir string) (*convertedDir, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	d := &convertedDir{Path: dir}
-	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-		d.Config = b
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	d := &convertedDir{Path: dir, found: map[string]layout.Found{}}
+	if d.Config, err = layout.ReadOptional(filepath.Join(dir, layout.Config)); err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	b, err := layout.ReadOptional(filepath.Join(dir, ManifestName))
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return nil, err
-	default:
+	case b != nil:
 		var m manifest
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
 		}
 		d.Manifest = &m
 	}
-	return d, nil
-}
-
-// open opens a component's tensors (the DiT through its index, falling back
-// to a single wan_model_mlx.safetensors).
-func (d *convertedDir) open(component string) (tensor.SectionSource, error) {
-	p := filepath.Join(d.Path, componentFile[component])
-	if component == "dit" {
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			single := filepath.Join(d.Path, "wan_model_mlx.safetensors")
-			if _, err2 := os.Stat(single); err2 == nil {
-				p = single
+	if found, err := layout.Discover(dir); err == nil {
+		for _, f := range found.Found {
+			if _, seen := d.found[string(f.Component)]; !seen && f.Naming == mapping.NamingMLX {
+				d.found[string(f.Component)] = f
 			}
 		}
 	}
-	if _, err := os.Stat(p); err != nil {
-		return nil, fmt.Errorf("%s: component file missing: %w", component, err)
+	return d, nil
+}
+
+// open opens a component's tensors (the DiT through its index when it has
+// one).
+func (d *convertedDir) open(component string) (tensor.SectionSource, error) {
+	f, ok := d.found[component]
+	if !ok {
+		return nil, fmt.Errorf("%s: component file missing (none of %s in %s)", component, d.expectedFiles([]string{component}), d.Path)
 	}
-	return safetensors.OpenAuto(p)
+	return safetensors.OpenAuto(f.Path)
+}
+
+// files lists the safetensors files holding a component (a DiT's shards).
+func (d *convertedDir) files(component string) ([]string, error) {
+	f, ok := d.found[component]
+	if !ok {
+		return nil, fmt.Errorf("%s: component file missing in %s", component, d.Path)
+	}
+	return layout.Shards(f.Path)
 }
 
 // hasAnyComponent reports whether at least one of the components has its
 // file: a directory with none is not a converted directory at all.
 func (d *convertedDir) hasAnyComponent(components []string) bool {
 	for _, c := range components {
-		for _, name := range candidateFiles(c) {
-			if _, err := os.Stat(filepath.Join(d.Path, name)); err == nil {
-				return true
-			}
+		if _, ok := d.found[c]; ok {
+			return true
 		}
 	}
 	return false
@@ -110,16 +107,11 @@ func (d *convertedDir) hasAnyComponent(components []string) bool {
 func (d *convertedDir) expectedFiles(components []string) string {
 	var names []string
 	for _, c := range components {
-		names = append(names, candidateFiles(c)...)
+		for _, l := range layout.Layouts {
+			names = append(names, l.Candidates(mapping.Component(c))...)
+		}
 	}
 	return strings.Join(names, ", ")
-}
-
-func candidateFiles(component string) []string {
-	if component == "dit" {
-		return []string{componentFile["dit"], "wan_model_mlx.safetensors"}
-	}
-	return []string{componentFile[component]}
 }
 
 // manifestFiles lists the manifest entries of a component.

@@ -11,8 +11,11 @@ type HostTensor struct {
 // forwardJob asks the MLX side to run one component.
 type forwardJob struct {
 	Component string
-	Dir       string
-	Device    string
+	// Files are the component's safetensors files (a DiT's shards); Config
+	// is config.json (the DiT's heads and model type).
+	Files  []string
+	Config []byte
+	Device string
 	// Spec describes the deterministic inputs the MLX side builds.
 	Spec InputSpec
 	// RefInputs, when set, are upstream reference inputs to run as well,

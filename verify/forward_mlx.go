@@ -4,7 +4,6 @@ package verify
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/model/dit"
@@ -50,7 +49,7 @@ func forwardMLX(job forwardJob) (forwardResult, error) {
 }
 
 func forwardDiT(job forwardJob, res *forwardResult) error {
-	m, err := dit.Load(job.Dir, dit.Options{})
+	m, err := dit.Load(job.Files, job.Config, dit.Options{})
 	if err != nil {
 		return err
 	}
@@ -85,7 +84,7 @@ func runDiT(m *dit.Model, x, t, ctx *mlx.Array, seqLen int, outs map[string]Host
 }
 
 func forwardT5(job forwardJob, res *forwardResult) error {
-	m, err := t5.Load(filepath.Join(job.Dir, t5.WeightsFileName), t5.Options{})
+	m, err := t5.Load(job.Files[0], t5.Options{})
 	if err != nil {
 		return err
 	}
@@ -113,7 +112,7 @@ func runT5(m *t5.Model, ids, mask *mlx.Array, outs map[string]HostTensor) error 
 }
 
 func forwardVAE(job forwardJob, res *forwardResult) error {
-	m, err := vae.Load(filepath.Join(job.Dir, vae.WeightsFile), vae.Options{})
+	m, err := vae.Load(job.Files[0], vae.Options{})
 	if err != nil {
 		return err
 	}

@@ -119,7 +119,11 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	if cg != nil && cg.Forward != nil {
 		spec = cg.Forward.Inputs
 	}
-	job := forwardJob{Component: name, Dir: dir.Path, Device: o.Device, Spec: spec}
+	files, err := dir.files(name)
+	if err != nil {
+		return err
+	}
+	job := forwardJob{Component: name, Files: files, Config: dir.Config, Device: o.Device, Spec: spec}
 	var want map[string]HostTensor
 	if ref != nil {
 		inputs, outputs, seqLen, err := ref.inputs(name)

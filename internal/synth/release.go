@@ -13,6 +13,7 @@ import (
 
 	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -46,10 +47,10 @@ func TI2V5BConfig() map[string]any {
 
 // File names of a release.
 const (
-	ditIndexName  = "diffusion_pytorch_model.safetensors.index.json"
-	t5Name        = "models_t5_umt5-xxl-enc-bf16.pth"
-	vaeName       = "Wan2.2_VAE.pth"
-	tokenizerPath = "google/umt5-xxl"
+	ditIndexName  = layout.ReleaseDiTIndex
+	t5Name        = layout.ReleaseT5
+	vaeName       = layout.ReleaseVAE
+	tokenizerPath = layout.Tokenizer
 )
 
 // WriteRelease writes a release described by inv into dir (created if
@@ -68,10 +69,10 @@ func WriteRelease(dir string, inv Inventory, opt Options) error {
 		cfg = maps.Clone(cfg)
 		cfg["num_layers"] = opt.Scale
 	}
-	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
+	if err := writeJSON(filepath.Join(dir, layout.ReleaseConfig), cfg); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, "configuration.json"), map[string]string{"framework": "Pytorch", "task": "ti2v"}); err != nil {
+	if err := writeJSON(filepath.Join(dir, layout.ReleaseConfiguration), map[string]string{"framework": "Pytorch", "task": "ti2v"}); err != nil {
 		return err
 	}
 	stubs := map[string]any{
@@ -137,7 +138,7 @@ func writeDiT(dir string, c Component, ts []Tensor, count int, opt Options) erro
 	}
 	weightMap := map[string]string{}
 	for i, g := range groups {
-		name := fmt.Sprintf("diffusion_pytorch_model-%05d-of-%05d.safetensors", i+1, len(groups))
+		name := layout.ReleaseDiTShard(i+1, len(groups))
 		if err := writeSafetensors(filepath.Join(dir, name), g, dt, opt); err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func BenchmarkForwardFullSize(b *testing.B) {
 		}
 		m, err = zeroModel(cfg, opts)
 	} else {
-		m, err = Load(dir, opts)
+		m, err = loadConverted(dir, opts)
 	}
 	if err != nil {
 		b.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/convert"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -60,17 +61,8 @@ func headerShapes(t *testing.T, files []string) (map[string][]int, map[string]st
 // for the architecture.
 func TestConvertedTinyMatchesArchitecture(t *testing.T) {
 	dir := convertTiny(t, "")
-	configJSON, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	files, configJSON, err := layout.ComponentFiles(dir, mapping.ComponentDiT)
 	require.NoError(t, err)
-	files := []string{filepath.Join(dir, weightsBase)}
-	if data, err := os.ReadFile(filepath.Join(dir, weightsBase+".index.json")); err == nil {
-		_, shards, err := parseIndex(data)
-		require.NoError(t, err)
-		files = files[:0]
-		for _, s := range shards {
-			files = append(files, filepath.Join(dir, s))
-		}
-	}
 	shapes, dtypes := headerShapes(t, files)
 	infos := infosOf(shapes)
 	for i := range infos {

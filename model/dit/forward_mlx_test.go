@@ -4,12 +4,11 @@ package dit
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 )
@@ -27,7 +26,7 @@ func requireMLX(t testing.TB) {
 // current Do.
 func loadDir(t testing.TB, dir string) (Config, map[string]*mlx.Array) {
 	t.Helper()
-	files, err := WeightFiles(dir)
+	files, configJSON, err := layout.ComponentFiles(dir, mapping.ComponentDiT)
 	require.NoError(t, err)
 	weights := make(map[string]*mlx.Array)
 	for _, f := range files {
@@ -37,8 +36,6 @@ func loadDir(t testing.TB, dir string) (Config, map[string]*mlx.Array) {
 			weights[k] = v
 		}
 	}
-	configJSON, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	require.NoError(t, err)
 	cfg, err := ConfigFromWeights(weights, configJSON)
 	require.NoError(t, err)
 	return cfg, weights
@@ -228,14 +225,14 @@ func TestLoadForwardAndFree(t *testing.T) {
 		return n
 	}
 	before := active()
-	m, err := Load(dir, Options{})
+	m, err := loadConverted(dir, Options{})
 	require.NoError(t, err)
 	weightBytes := m.Config.ParamCount() * 4 // float32
 	requireNear(t, before+weightBytes, active())
 	m.Free()
 	requireNear(t, before, active())
 
-	m, err = Load(dir, Options{})
+	m, err = loadConverted(dir, Options{})
 	require.NoError(t, err)
 	require.Equal(t, 2, m.Config.NumLayers)
 	require.NoError(t, mlx.Do(func() error {
@@ -249,8 +246,8 @@ func TestLoadForwardAndFree(t *testing.T) {
 	m.Free()
 	requireNear(t, afterForward-weightBytes, active())
 
-	_, err = Load(t.TempDir(), Options{})
-	require.ErrorContains(t, err, "config.json")
+	_, err = Load(nil, nil, Options{})
+	require.ErrorContains(t, err, "no weight files")
 }
 
 // With CastAtLoad, Load keeps only the widened copies: bfloat16 weights cost
@@ -263,7 +260,7 @@ func TestLoadCastAtLoadFreesStoredCopies(t *testing.T) {
 		return n
 	}
 	before := active()
-	m, err := Load(dir, Options{CastAtLoad: true})
+	m, err := loadConverted(dir, Options{CastAtLoad: true})
 	require.NoError(t, err)
 	requireNear(t, before+m.ParamCount()*4, active())
 	m.Free()
@@ -291,4 +288,13 @@ func TestSyntheticInputsForward(t *testing.T) {
 			require.False(t, math.IsNaN(float64(f)) || math.IsInf(float64(f), 0))
 		}
 	})
+}
+
+// loadConverted loads the DiT of a converted directory found by package layout.
+func loadConverted(dir string, opts Options) (*Model, error) {
+	files, configJSON, err := layout.ComponentFiles(dir, mapping.ComponentDiT)
+	if err != nil {
+		return nil, err
+	}
+	return Load(files, configJSON, opts)
 }

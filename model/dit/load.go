@@ -4,30 +4,26 @@ package dit
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/wanconv/wanconv/mlx"
 )
 
-// Load reads a converted directory (config.json and the DiT weights,
-// wan_model_mlx.safetensors or the shards its index names), reads every
-// tensor into memory and builds the model. The model owns its weights: call
-// Free when done. Load runs its MLX work inside mlx.Do itself.
-func Load(dir string, opts Options) (*Model, error) {
-	configPath := filepath.Join(dir, "config.json")
-	configJSON, err := os.ReadFile(configPath)
-	if err != nil {
-		return nil, fmt.Errorf("dit: %w", err)
+// Load reads the DiT from its safetensors files (the shards of a converted
+// checkpoint; package layout finds them in a directory) and config.json
+// (configJSON, nil when absent), reads every tensor into memory and builds
+// the model. A tensor stored in two files is an error. The model owns its
+// weights: call Free when done. Load runs its MLX work inside mlx.Do itself.
+func Load(files []string, configJSON []byte, opts Options) (*Model, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("dit: no weight files")
 	}
-	ws, err := findWeights(dir)
-	if err != nil {
-		return nil, err
-	}
+	where := strings.Join(files, ", ")
 	var m *Model
-	err = mlx.Do(func() error {
-		weights, loaded, err := ws.load()
+	err := mlx.Do(func() error {
+		weights, loaded, err := loadFiles(files)
 		release := func() {
 			for _, a := range loaded {
 				a.Free()
@@ -40,12 +36,12 @@ func Load(dir string, opts Options) (*Model, error) {
 		cfg, err := ConfigFromWeights(weights, configJSON)
 		if err != nil {
 			release()
-			return fmt.Errorf("%w (weights from %s, config %s)", err, dir, configPath)
+			return fmt.Errorf("%w (weights from %s)", err, where)
 		}
 		m, err = New(cfg, weights, opts)
 		if err != nil {
 			release()
-			return fmt.Errorf("%w (weights from %s)", err, dir)
+			return fmt.Errorf("%w (weights from %s)", err, where)
 		}
 		// Keep what the model references; free stored tensors it replaced
 		// with converted copies (float32 norms, CastAtLoad weights).
@@ -61,44 +57,37 @@ func Load(dir string, opts Options) (*Model, error) {
 	return m, err
 }
 
-// load reads every shard, evaluating each one's tensors (MLX loads lazily)
-// so that I/O errors surface here, and checks the shards against the index.
-// The arrays are kept; loaded lists them for the caller to free.
-func (ws weightSet) load() (weights map[string]*mlx.Array, loaded []*mlx.Array, err error) {
+// loadFiles reads every file, evaluating each one's tensors (MLX loads
+// lazily) so that I/O errors surface here. The arrays are kept; loaded lists
+// them for the caller to free.
+func loadFiles(files []string) (weights map[string]*mlx.Array, loaded []*mlx.Array, err error) {
 	weights = make(map[string]*mlx.Array)
 	var problems []string
-	for _, f := range ws.files {
+	for _, f := range files {
 		arrs, _, err := mlx.LoadSafetensors(f)
 		if err != nil {
 			return nil, loaded, fmt.Errorf("dit: loading %s: %w", f, err)
 		}
-		names := make([]string, 0, len(arrs))
 		shard := make([]*mlx.Array, 0, len(arrs))
-		for name, a := range arrs {
-			names = append(names, name)
+		for _, a := range arrs {
 			shard = append(shard, a)
 		}
 		if err := mlx.Eval(shard...); err != nil {
 			return nil, loaded, fmt.Errorf("dit: reading %s: %w", f, err)
 		}
-		problems = append(problems, ws.checkShard(f, names)...)
-		for name, a := range arrs {
+		for _, name := range slices.Sorted(maps.Keys(arrs)) {
+			a := arrs[name]
 			mlx.Keep(a)
 			loaded = append(loaded, a)
 			if _, dup := weights[name]; dup {
-				problems = append(problems, fmt.Sprintf("tensor %s appears in more than one shard (again in %s)", name, f))
+				problems = append(problems, fmt.Sprintf("tensor %s appears in more than one file (again in %s)", name, f))
 				continue
 			}
 			weights[name] = a
 		}
 	}
-	present := make(map[string]bool, len(weights))
-	for name := range weights {
-		present[name] = true
-	}
-	problems = append(problems, ws.missingFromShards(present)...)
 	if len(problems) > 0 {
-		return nil, loaded, fmt.Errorf("dit: DiT shards do not match their index:\n  %s", strings.Join(problems, "\n  "))
+		return nil, loaded, fmt.Errorf("dit: %s", strings.Join(problems, "; "))
 	}
 	return weights, loaded, nil
 }

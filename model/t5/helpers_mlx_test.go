@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/convert"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mlx"
 )
 
@@ -39,7 +40,7 @@ func convertTiny(t testing.TB, dtype string) string {
 		OutDir: out, DType: dtype, Quiet: true,
 	})
 	require.NoError(t, err)
-	return filepath.Join(out, WeightsFileName)
+	return filepath.Join(out, layout.Wanconv.T5)
 }
 
 // goldenT5 holds the upstream reference input and output of the tiny encoder.

@@ -4,8 +4,6 @@ package t5
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
@@ -97,15 +95,10 @@ func (m *Model) collect(ws map[string]*mlx.Array) {
 	m.norm = take(nameFinalNorm)
 }
 
-// Load reads the encoder from a converted file (t5_encoder_mlx.safetensors)
-// or from a converted directory holding that file, infers its architecture
-// and builds it with New. Errors name the file.
+// Load reads the encoder from a converted safetensors file (package layout
+// finds it in a directory), infers its architecture and builds it with New.
+// Errors name the file.
 func Load(path string, opts Options) (*Model, error) {
-	if st, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("t5: %w", err)
-	} else if st.IsDir() {
-		path = filepath.Join(path, WeightsFileName)
-	}
 	var m *Model
 	err := mlx.Do(func() error {
 		ws, _, err := mlx.LoadSafetensors(path)

@@ -38,6 +38,3 @@ func (p MatmulPrecision) String() string {
 type Options struct {
 	Matmul MatmulPrecision
 }
-
-// WeightsFileName is the encoder's file in a converted directory.
-const WeightsFileName = "t5_encoder_mlx.safetensors"

@@ -4,9 +4,11 @@ package vae
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mlx"
 )
 
@@ -24,7 +26,7 @@ func BenchmarkVAEFullSize(b *testing.B) {
 	if os.Getenv("WANCONV_BENCH_DTYPE") == "bfloat16" {
 		opts.ComputeDType = mlx.BFloat16
 	}
-	m, err := Load(dir, opts)
+	m, err := Load(filepath.Join(dir, layout.Wanconv.VAE), opts)
 	if err != nil {
 		b.Fatal(err)
 	}

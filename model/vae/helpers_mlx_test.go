@@ -4,9 +4,11 @@ package vae
 
 import (
 	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mlx"
 )
 
@@ -68,7 +70,7 @@ func values(t *testing.T, a *mlx.Array) []float32 {
 
 func loadTiny(t *testing.T, dtype string, opts Options) *Model {
 	t.Helper()
-	m, err := Load(convertTiny(t, dtype), opts)
+	m, err := Load(filepath.Join(convertTiny(t, dtype), layout.Wanconv.VAE), opts)
 	require.NoError(t, err)
 	t.Cleanup(m.Free)
 	return m

@@ -4,16 +4,11 @@ package vae
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/model/internal/weights"
 )
-
-// WeightsFile is the name of the converted VAE inside a converted dir.
-const WeightsFile = "vae_mlx.safetensors"
 
 // Options tune how the model runs.
 type Options struct {
@@ -88,13 +83,9 @@ func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
 	return m, nil
 }
 
-// Load reads dir/vae_mlx.safetensors (or path itself when it names a
-// file), infers the architecture and builds the model.
-func Load(path string, opts Options) (*Model, error) {
-	file := path
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		file = filepath.Join(path, WeightsFile)
-	}
+// Load reads the VAE from a converted safetensors file (package layout
+// finds it in a directory), infers the architecture and builds the model.
+func Load(file string, opts Options) (*Model, error) {
 	var m *Model
 	err := mlx.Do(func() error {
 		ws, _, err := mlx.LoadSafetensors(file)

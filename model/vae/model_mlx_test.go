@@ -3,9 +3,11 @@
 package vae
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 )
@@ -65,7 +67,7 @@ func TestTinyBFloat16MatchesUpstream(t *testing.T) {
 	bounds := map[mlx.Dtype][2]float64{mlx.Float32: {4e-2, 1e-1}, mlx.BFloat16: {1e-1, 2e-1}}
 	for _, dt := range []mlx.Dtype{mlx.Float32, mlx.BFloat16} {
 		t.Run(dt.String(), func(t *testing.T) {
-			m, err := Load(dir, Options{ComputeDType: dt})
+			m, err := Load(filepath.Join(dir, layout.Wanconv.VAE), Options{ComputeDType: dt})
 			require.NoError(t, err)
 			defer m.Free()
 			require.Equal(t, dt, m.ComputeDType())
@@ -113,7 +115,7 @@ func TestMemoryReturnsToBaseline(t *testing.T) {
 func TestNewListsBadTensors(t *testing.T) {
 	dir := convertTiny(t, "float32")
 	require.NoError(t, mlx.Do(func() error {
-		w, _, err := mlx.LoadSafetensors(dir + "/" + WeightsFile)
+		w, _, err := mlx.LoadSafetensors(filepath.Join(dir, layout.Wanconv.VAE))
 		require.NoError(t, err)
 		cfg, err := ConfigFromWeights(w)
 		require.NoError(t, err)
@@ -127,8 +129,9 @@ func TestNewListsBadTensors(t *testing.T) {
 		require.ErrorContains(t, err, "wrong-shape tensor encoder.head.layers.0.gamma: has shape (64, 1), the architecture requires (64,)")
 		return nil
 	}))
-	_, err := Load(t.TempDir(), Options{})
-	require.ErrorContains(t, err, WeightsFile)
+	missing := filepath.Join(t.TempDir(), layout.Wanconv.VAE)
+	_, err := Load(missing, Options{})
+	require.ErrorContains(t, err, missing)
 }
 
 func TestInputShapeErrors(t *testing.T) {
