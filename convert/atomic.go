@@ -238,3 +238,9 @@ func copyFile(dst, src string, w io.Writer) (int64, error) {
 	}
 	return n, nil
 }
+
+// create makes an output file in the staging directory (fileStore).
+func (st *staging) create(name string) (sink, error) { return createSink(st.path(name)) }
+
+// display is where the file will be once committed (fileStore).
+func (st *staging) display(name string) string { return filepath.Join(st.outDir, name) }

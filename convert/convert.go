@@ -43,7 +43,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		return nil, err
 	}
 	defer inv.close()
-	cp, err := planConversion(inv, r)
+	cp, err := planConversion(inv.planInput(), r)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		pw = nil
 	}
 	prog := newProgress(pw, r.ProgressBar, cp.totalSize)
-	written, warnings, err := writeTensorFiles(ctx, cp, st, prog)
+	written, warnings, err := writeTensorFiles(ctx, cp, inv.sources, st, prog)
 	prog.finish()
 	if err != nil {
 		return nil, err

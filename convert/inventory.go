@@ -38,7 +38,7 @@ type SourceFile struct {
 type inventory struct {
 	srcDir    string
 	ditConfig []byte
-	sources   map[mapping.Component]tensor.Source
+	sources   sourceSet
 	paths     map[mapping.Component]string // path shown in messages
 	files     []SourceFile                 // every input file, sorted by path
 	copies    []string                     // files copied verbatim (relative paths)
@@ -63,7 +63,7 @@ func takeInventory(dir string) (_ *inventory, err error) {
 	if !st.IsDir() {
 		return nil, usageErrorf("source %s is not a directory", dir)
 	}
-	inv := &inventory{srcDir: dir, sources: map[mapping.Component]tensor.Source{}, paths: map[mapping.Component]string{}}
+	inv := &inventory{srcDir: dir, sources: sourceSet{}, paths: map[mapping.Component]string{}}
 	defer func() {
 		if err != nil {
 			inv.close()

@@ -20,17 +20,37 @@ var (
 	outputMetadata = layout.OutputMetadata()
 )
 
-// plannedTensor is one output tensor: where it comes from, what happens to
-// its bytes and where they land.
+// plannedTensor is one output tensor as plain data: which component's
+// source tensor it comes from, what happens to its bytes (a layout kind and a
+// dtype) and where they land. The writer resolves the source and builds the
+// byte transform; the plan holds no open file and no code.
 type plannedTensor struct {
-	src    tensor.Source
-	info   tensor.Info // as stored in the source
-	target string
-	shape  []int64 // output shape
-	dtype  tensor.DType
-	xf     *tensorTransform
-	offset int64 // absolute offset of the data in the output file
-	size   int64 // output bytes
+	component mapping.Component
+	info      tensor.Info // the source tensor as stored (name, dtype, shape)
+	target    string
+	shape     []int64 // output shape
+	dtype     tensor.DType
+	op        layoutOp
+	offset    int64 // absolute offset of the data in the output file
+	size      int64 // output bytes
+}
+
+// planInput is what planning needs of a release: tensor descriptions and
+// where they come from (for messages), never file handles.
+type planInput struct {
+	tensors   map[mapping.Component][]tensor.Info
+	paths     map[mapping.Component]string
+	ditConfig []byte
+}
+
+// planInput describes the opened release for planning.
+func (inv *inventory) planInput() planInput {
+	in := planInput{tensors: map[mapping.Component][]tensor.Info{}, paths: map[mapping.Component]string{}, ditConfig: inv.ditConfig}
+	for c, src := range inv.sources {
+		in.tensors[c] = src.Tensors()
+		in.paths[c] = src.Path()
+	}
+	return in
 }
 
 // plannedFile is one safetensors output file with its header already laid out.
@@ -56,12 +76,12 @@ type conversionPlan struct {
 
 // planConversion plans all three components; every component's problems
 // are reported together.
-func planConversion(inv *inventory, opt *resolvedOptions) (*conversionPlan, error) {
+func planConversion(in planInput, opt *resolvedOptions) (*conversionPlan, error) {
 	cp := &conversionPlan{ditIndex: map[string]string{}, archs: map[mapping.Component]any{}}
 	var problems []error
 	tensors := map[mapping.Component][]plannedTensor{}
 	for _, c := range mapping.Components {
-		pts, arch, err := planComponent(c, inv, opt)
+		pts, arch, err := planComponent(c, in, opt)
 		if err != nil {
 			problems = append(problems, err)
 			continue
@@ -102,38 +122,37 @@ func planConversion(inv *inventory, opt *resolvedOptions) (*conversionPlan, erro
 }
 
 // planComponent maps one component's source tensors to output tensors.
-func planComponent(c mapping.Component, inv *inventory, opt *resolvedOptions) ([]plannedTensor, any, error) {
-	src := inv.sources[c]
+func planComponent(c mapping.Component, in planInput, opt *resolvedOptions) ([]plannedTensor, any, error) {
+	path := in.paths[c]
 	var cfg []byte
 	if c == mapping.ComponentDiT {
-		cfg = inv.ditConfig
+		cfg = in.ditConfig
 	}
-	plan, err := mapping.PlanComponent(c, src.Tensors(), cfg)
+	plan, err := mapping.PlanComponent(c, in.tensors[c], cfg)
 	if err != nil {
 		var pe *mapping.PlanError
 		if errors.As(err, &pe) && pe.File == "" {
-			pe.File = src.Path()
+			pe.File = path
 			return nil, nil, pe
 		}
-		return nil, nil, fmt.Errorf("%s: %w", src.Path(), err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	out := make([]plannedTensor, 0, len(plan.Entries))
 	for _, e := range plan.Entries {
-		layout, err := layoutFor(e.Transform)
+		op, err := layoutFor(e.Transform)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: tensor %s: %w", src.Path(), e.Source.Name, err)
+			return nil, nil, fmt.Errorf("%s: tensor %s: %w", path, e.Source.Name, err)
 		}
 		if tensor.NumElements(e.OutShape) != e.Source.NumElements() {
 			return nil, nil, fmt.Errorf("%s: tensor %s: planned shape %s does not hold the %d elements of %s",
-				src.Path(), e.Source.Name, tensor.ShapeString(e.OutShape), e.Source.NumElements(), tensor.ShapeString(e.Source.Shape))
+				path, e.Source.Name, tensor.ShapeString(e.OutShape), e.Source.NumElements(), tensor.ShapeString(e.Source.Shape))
 		}
 		dt := opt.targetDType(c, e.Source.DType)
-		xf, err := newTensorTransform(e.Source, layout, dt)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", src.Path(), err)
+		if _, err := newTensorTransform(e.Source, op, dt); err != nil { // refuse now what the writer could not do
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
 		out = append(out, plannedTensor{
-			src: src, info: e.Source, target: e.Target, shape: e.OutShape, dtype: dt, xf: xf,
+			component: c, info: e.Source, target: e.Target, shape: e.OutShape, dtype: dt, op: op,
 			size: tensor.NumBytes(e.OutShape, dt),
 		})
 	}

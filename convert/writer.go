@@ -7,23 +7,32 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"path/filepath"
 
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-// The writer executes a conversionPlan and makes no decisions. Two
-// goroutines share the work: the producer reads each tensor in chunks of
-// whole transform units and transforms them; the consumer (the caller's
-// goroutine) writes each chunk at its planned offset and feeds the file's
-// SHA-256. At most pipelineDepth chunk buffers of about chunkBytes exist,
-// so memory stays bounded whatever the checkpoint size. Only a source that
-// cannot hand out a tensor's bytes in place (tensor.SectionSource) costs one
-// whole-tensor buffer, released when the tensor is done.
+// The writer executes a conversionPlan and makes no decisions. Three
+// goroutines share the work, so that on two cores reading, transforming,
+// writing and hashing overlap and no byte is visited by more passes than it
+// needs:
+//
+//   - the producer reads each tensor in chunks of whole transform units,
+//     transforms them and hashes each tensor's output bytes (the manifest's
+//     per-tensor SHA-256) while they are hot in cache;
+//   - the writer (the caller's goroutine) writes each chunk at its planned
+//     offset, then hands it on;
+//   - the hasher feeds each file's SHA-256 in stream order and returns the
+//     buffer to the pool.
+//
+// At most poolSize chunk buffers of about chunkBytes exist, so memory stays
+// bounded whatever the checkpoint size. Only a source that cannot hand out a
+// tensor's bytes in place (tensor.SectionSource) costs one whole-tensor
+// buffer, released when the tensor is done.
 
 const (
-	chunkBytes    = 8 << 20
-	pipelineDepth = 4
+	chunkBytes = 8 << 20
+	poolSize   = 6
 )
 
 // chunk is a piece of one output file.
@@ -31,9 +40,20 @@ type chunk struct {
 	file int
 	off  int64
 	data []byte
-	buf  []byte // pooled buffer to hand back after writing; nil if not pooled
+	buf  []byte // pooled buffer to hand back after hashing; nil if not pooled
 	end  bool   // no more chunks for this file
 }
+
+// fileStore is where the writer creates output files: the staging
+// directory, or a fake in tests.
+type fileStore interface {
+	create(name string) (sink, error)
+	// display is the path users will know the file by, for messages.
+	display(name string) string
+}
+
+// sourceSet resolves a planned tensor's component to its opened checkpoint.
+type sourceSet map[mapping.Component]tensor.Source
 
 // writtenFile is the outcome of writing one output file.
 type writtenFile struct {
@@ -43,29 +63,38 @@ type writtenFile struct {
 	tensorSHA256 map[string]string
 }
 
-// writeTensorFiles writes every planned file into the staging directory.
-func writeTensorFiles(ctx context.Context, cp *conversionPlan, st *staging, prog *progress) ([]writtenFile, []string, error) {
+// writeTensorFiles writes every planned file into the store.
+func writeTensorFiles(ctx context.Context, cp *conversionPlan, sources sourceSet, store fileStore, prog *progress) ([]writtenFile, []string, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan chunk, pipelineDepth)
-	pool := make(chan []byte, pipelineDepth)
-	for i := 0; i < pipelineDepth; i++ {
+	toWrite := make(chan chunk, poolSize)
+	toHash := make(chan chunk, poolSize)
+	pool := make(chan []byte, poolSize)
+	for i := 0; i < poolSize; i++ {
 		pool <- nil
 	}
-	p := &producer{ctx: ctx, out: chunks, pool: pool}
-	done := make(chan error, 1)
+	p := &producer{ctx: ctx, out: toWrite, pool: pool, sources: sources, sums: make([]map[string]string, len(cp.files))}
+	produced := make(chan error, 1)
 	go func() {
 		err := p.run(cp.files)
-		close(chunks)
-		done <- err
+		close(toWrite)
+		produced <- err
 	}()
-	results, werr := consume(ctx, cp.files, chunks, pool, st, prog)
+	fileSums := make([]string, len(cp.files))
+	hashed := make(chan struct{})
+	go func() {
+		hashFiles(toHash, pool, fileSums)
+		close(hashed)
+	}()
+	sizes, werr := writeChunks(ctx, cp.files, toWrite, toHash, store, prog)
+	close(toHash)
 	if werr != nil {
 		cancel()
-		for range chunks { // let the producer finish
+		for range toWrite { // let the producer finish
 		}
 	}
-	perr := <-done
+	perr := <-produced
+	<-hashed
 	switch {
 	case werr != nil && !errors.Is(werr, context.Canceled):
 		return nil, nil, werr
@@ -74,19 +103,22 @@ func writeTensorFiles(ctx context.Context, cp *conversionPlan, st *staging, prog
 	case werr != nil:
 		return nil, nil, werr
 	}
+	results := make([]writtenFile, len(cp.files))
+	for i := range results {
+		results[i] = writtenFile{sha256: fileSums[i], bytes: sizes[i], tensorSHA256: p.sums[i]}
+	}
 	return results, p.warnings, nil
 }
 
-// consume writes chunks in arrival order (the producer emits each file's
-// chunks consecutively and in offset order) and hashes them. A finished
-// file is fsynced and closed by a background goroutine, so reading the next
-// file overlaps the flush; every flush is awaited before consume returns.
-func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, pool chan<- []byte, st *staging, prog *progress) (_ []writtenFile, err error) {
-	results := make([]writtenFile, len(files))
+// writeChunks writes chunks in arrival order (the producer emits each
+// file's chunks consecutively and in offset order) and passes them to the
+// hasher. A finished file is fsynced and closed by a background goroutine,
+// so reading the next file overlaps the flush; every flush is awaited before
+// writeChunks returns.
+func writeChunks(ctx context.Context, files []*plannedFile, chunks <-chan chunk, toHash chan<- chunk, store fileStore, prog *progress) (_ []int64, err error) {
+	sizes := make([]int64, len(files))
 	var (
 		out     sink
-		h       hash.Hash
-		th      *tensorHasher
 		next    int64
 		cur     = -1
 		pending int
@@ -107,13 +139,13 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 			return nil, err
 		}
 		f := files[c.file]
-		name := filepath.Join(st.outDir, f.name) // as the user will know it
+		name := store.display(f.name)
 		if c.file != cur {
 			var err error
-			if out, err = createSink(st.path(f.name)); err != nil {
+			if out, err = store.create(f.name); err != nil {
 				return nil, fmt.Errorf("creating %s: %w", name, err)
 			}
-			cur, h, th, next = c.file, sha256.New(), newTensorHasher(f.tensors), 0
+			cur, next = c.file, 0
 		}
 		if c.end {
 			if next != f.size {
@@ -122,11 +154,9 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 			pending++
 			go func(o sink) { synced <- syncClose(o, name) }(out)
 			out = nil
-			if !th.complete() {
-				return nil, fmt.Errorf("internal error: %s: not every tensor was written", f.name)
-			}
-			results[c.file] = writtenFile{sha256: hex.EncodeToString(h.Sum(nil)), bytes: next, tensorSHA256: th.sums}
+			sizes[c.file] = next
 			prog.fileDone(f.name, next)
+			toHash <- c
 			continue
 		}
 		if c.off != next {
@@ -135,18 +165,34 @@ func consume(ctx context.Context, files []*plannedFile, chunks <-chan chunk, poo
 		if _, err := out.WriteAt(c.data, c.off); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", name, err)
 		}
-		h.Write(c.data)
-		th.write(c.off, c.data)
 		next += int64(len(c.data))
 		prog.add(int64(len(c.data)))
-		if c.buf != nil {
-			pool <- c.buf
-		}
+		toHash <- c
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return results, nil
+	return sizes, nil
+}
+
+// hashFiles feeds each file's SHA-256 with its chunks in stream order and
+// returns the pooled buffers; it runs until chunks is closed.
+func hashFiles(chunks <-chan chunk, pool chan<- []byte, sums []string) {
+	var h hash.Hash
+	cur := -1
+	for c := range chunks {
+		if c.file != cur {
+			cur, h = c.file, sha256.New()
+		}
+		if c.end {
+			sums[c.file] = hex.EncodeToString(h.Sum(nil))
+			continue
+		}
+		h.Write(c.data)
+		if c.buf != nil {
+			pool <- c.buf
+		}
+	}
 }
 
 // syncClose flushes an output file to disk and closes it.
@@ -159,144 +205,4 @@ func syncClose(o sink, name string) error {
 		return fmt.Errorf("flushing %s: %w", name, err)
 	}
 	return nil
-}
-
-// producer reads and transforms tensors into chunks.
-type producer struct {
-	ctx      context.Context
-	out      chan<- chunk
-	pool     chan []byte
-	in       []byte // read buffer for transformed tensors
-	scratch  []byte // permutation buffer when a cast follows
-	warnings []string
-}
-
-func (p *producer) send(c chunk) error {
-	select {
-	case p.out <- c:
-		return nil
-	case <-p.ctx.Done():
-		return p.ctx.Err()
-	}
-}
-
-// buffer takes a pooled buffer of at least n bytes.
-func (p *producer) buffer(n int) ([]byte, error) {
-	select {
-	case b := <-p.pool:
-		if cap(b) < n {
-			b = make([]byte, max(n, chunkBytes))
-		}
-		return b[:n], nil
-	case <-p.ctx.Done():
-		return nil, p.ctx.Err()
-	}
-}
-
-func (p *producer) run(files []*plannedFile) error {
-	for fi, f := range files {
-		if err := p.send(chunk{file: fi, off: 0, data: f.header}); err != nil {
-			return err
-		}
-		for i := range f.tensors {
-			if err := p.tensor(fi, &f.tensors[i]); err != nil {
-				return err
-			}
-		}
-		if err := p.send(chunk{file: fi, off: f.size, end: true}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// reader returns a ReadAt over the tensor's source bytes: in place when the
-// source allows it, else from a whole-tensor buffer.
-func (p *producer) reader(t *plannedTensor) (func(dst []byte, off int64) error, error) {
-	if ss, ok := t.src.(tensor.SectionSource); ok {
-		r, ok, err := ss.Section(t.info.Name)
-		if err != nil {
-			return nil, inputError(err)
-		}
-		if ok {
-			if r.Size() != t.info.NumBytes() {
-				return nil, inputError(fmt.Errorf("%s: tensor %s: stored bytes %d, shape needs %d",
-					t.src.Path(), t.info.Name, r.Size(), t.info.NumBytes()))
-			}
-			return func(dst []byte, off int64) error {
-				n, err := r.ReadAt(dst, off)
-				if n == len(dst) {
-					return nil
-				}
-				return inputError(fmt.Errorf("%s: tensor %s: reading %d bytes at %d: %w", t.src.Path(), t.info.Name, len(dst), off, err))
-			}, nil
-		}
-	}
-	whole := make([]byte, t.info.NumBytes())
-	if err := t.src.ReadTensor(t.info.Name, whole); err != nil {
-		return nil, inputError(err)
-	}
-	return func(dst []byte, off int64) error {
-		copy(dst, whole[off:])
-		return nil
-	}, nil
-}
-
-// tensor emits the chunks of one tensor.
-func (p *producer) tensor(fi int, t *plannedTensor) error {
-	read, err := p.reader(t)
-	if err != nil {
-		return err
-	}
-	xf := t.xf
-	unit := xf.unit()
-	inEl, outEl := int64(t.info.DType.Size()), int64(t.dtype.Size())
-	step := int64(chunkBytes)
-	if outEl > inEl {
-		step = step / outEl * inEl
-	}
-	step = step / unit * unit
-	if step == 0 {
-		step = unit
-	}
-	total := t.info.NumBytes()
-	var overflow int64
-	for off := int64(0); off < total; off += step {
-		n := min(step, total-off)
-		buf, err := p.buffer(int(xf.outLen(n)))
-		if err != nil {
-			return err
-		}
-		if xf.passThrough() {
-			if err := read(buf, off); err != nil {
-				return err
-			}
-		} else {
-			p.in = grow(p.in, int(n))
-			if err := read(p.in, off); err != nil {
-				return err
-			}
-			if xf.layout == layoutChannelsLast && xf.cast != nil {
-				p.scratch = grow(p.scratch, int(n))
-			}
-			overflow += xf.apply(buf, p.in, p.scratch)
-		}
-		if err := p.send(chunk{file: fi, off: t.offset + xf.outLen(off), data: buf, buf: buf}); err != nil {
-			return err
-		}
-	}
-	if overflow > 0 {
-		// the base name keeps the manifest independent of where the release lives
-		p.warnings = append(p.warnings, fmt.Sprintf("%s: tensor %s: %d finite value(s) overflowed to ±Inf when cast from %s to %s",
-			filepath.Base(t.src.Path()), t.info.Name, overflow, t.info.DType.Name(), t.dtype.Name()))
-	}
-	return nil
-}
-
-// grow returns b resized to n bytes, reallocating only when too small.
-func grow(b []byte, n int) []byte {
-	if cap(b) < n {
-		return make([]byte, n)
-	}
-	return b[:n]
 }
