@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/wanconv/wanconv/internal/units"
 )
 
 // Summary reports a finished conversion.
@@ -170,5 +172,5 @@ func sha256Hex(b []byte) string {
 // summaryLine is the one-line report Main prints.
 func (s *Summary) summaryLine() string {
 	return fmt.Sprintf("wanconv: %d files, %d tensors, %d parameters, %s in %.1f s → %s",
-		s.Files, s.Tensors, s.Params, formatBytes(s.Bytes), s.Seconds, s.OutDir)
+		s.Files, s.Tensors, s.Params, units.Bytes(s.Bytes), s.Seconds, s.OutDir)
 }

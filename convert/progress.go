@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/wanconv/wanconv/internal/units"
 )
 
 // progress reports output bytes written: a redrawn bar with rate and ETA on
@@ -51,7 +53,7 @@ func (p *progress) fileDone(name string, bytes int64) {
 	if p == nil || p.w == nil || p.bar {
 		return
 	}
-	fmt.Fprintf(p.w, "wanconv: staged %s (%s)\n", name, formatBytes(bytes))
+	fmt.Fprintf(p.w, "wanconv: staged %s (%s)\n", name, units.Bytes(bytes))
 }
 
 // finish ends the bar line.
@@ -73,7 +75,7 @@ func (p *progress) status() string {
 	if rate > 0 && p.total >= p.done {
 		eta = formatDuration(time.Duration(float64(p.total-p.done) / rate * float64(time.Second)))
 	}
-	return fmt.Sprintf("%s / %s  %s/s  ETA %s", formatBytes(p.done), formatBytes(p.total), formatBytes(int64(rate)), eta)
+	return fmt.Sprintf("%s / %s  %s/s  ETA %s", units.Bytes(p.done), units.Bytes(p.total), units.Bytes(int64(rate)), eta)
 }
 
 func (p *progress) draw() {
@@ -83,21 +85,6 @@ func (p *progress) draw() {
 		filled = int(p.done * width / p.total)
 	}
 	fmt.Fprintf(p.w, "\r[%s%s] %s  ", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), p.status())
-}
-
-// formatBytes prints a byte count with a decimal unit ("1.50 GB").
-func formatBytes(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	v := float64(n)
-	i := 0
-	for v >= 1000 && i < len(units)-1 {
-		v /= 1000
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%d B", n)
-	}
-	return fmt.Sprintf("%.2f %s", v, units[i])
 }
 
 func formatDuration(d time.Duration) string {

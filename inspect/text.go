@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/wanconv/wanconv/internal/units"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -59,9 +60,9 @@ func writeComponent(ew *errWriter, c *ComponentReport) {
 	if c.Config != nil {
 		row("config", *c.Config)
 	}
-	row("tensors", thousands(int64(c.TensorCount)))
-	row("params", thousands(c.ParamCount))
-	row("bytes", fmt.Sprintf("%s (%s)", thousands(c.Bytes), humanBytes(c.Bytes)))
+	row("tensors", units.Thousands(int64(c.TensorCount)))
+	row("params", units.Thousands(c.ParamCount))
+	row("bytes", fmt.Sprintf("%s (%s)", units.Thousands(c.Bytes), units.Bytes(c.Bytes)))
 	row("dtypes", dtypeList(c.DTypes))
 	if c.Architecture != nil {
 		row("architecture", archString(c.Architecture))
@@ -119,39 +120,6 @@ func dtypeList(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s×%d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
-}
-
-// thousands formats 4999787712 as "4,999,787,712".
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// humanBytes formats a byte count with a binary unit ("9.31 GiB").
-func humanBytes(n int64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	f := float64(n)
-	i := 0
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%d B", n)
-	}
-	return fmt.Sprintf("%.2f %s", f, units[i])
 }
 
 // errWriter remembers the first write error.
