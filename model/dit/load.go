@@ -13,8 +13,8 @@ import (
 
 // Load reads a converted directory (config.json and the DiT weights,
 // wan_model_mlx.safetensors or the shards its index names), reads every
-// tensor into memory and builds the model. The model owns its weights: call
-// Free when done. Load runs its MLX work inside mlx.Do itself.
+// tensor into memory and builds the model with New, which takes the
+// weights: call Free when done. Load runs its MLX work inside mlx.Do itself.
 func Load(dir string, opts Options) (*Model, error) {
 	configPath := filepath.Join(dir, "config.json")
 	configJSON, err := os.ReadFile(configPath)
@@ -37,25 +37,17 @@ func Load(dir string, opts Options) (*Model, error) {
 			release()
 			return err
 		}
-		cfg, err := ConfigFromWeights(weights, configJSON)
+		arch, err := ArchFromWeights(weights, configJSON)
 		if err != nil {
 			release()
 			return fmt.Errorf("%w (weights from %s, config %s)", err, dir, configPath)
 		}
-		m, err = New(cfg, weights, opts)
+		m, err = New(arch, weights, opts)
 		if err != nil {
 			release()
 			return fmt.Errorf("%w (weights from %s)", err, dir)
 		}
-		// Keep what the model references; free stored tensors it replaced
-		// with converted copies (float32 norms, CastAtLoad weights).
-		for _, a := range loaded {
-			if m.used[a] {
-				m.owned = append(m.owned, a)
-			} else {
-				a.Free()
-			}
-		}
+		// New took the weights: the model frees them.
 		return nil
 	})
 	return m, err
