@@ -172,8 +172,13 @@ func TestNewTakesTheWeights(t *testing.T) {
 		}
 		return nil
 	}))
-	t.Logf("weights: %d bytes kept for %d parameters", active()-before, m.ParamCount())
-	require.InDelta(t, before+m.ParamCount()*4, active(), 64<<10)
+	kept := active() - before
+	t.Logf("weights: %d bytes kept for %d parameters", kept, m.ParamCount())
+	// float32 copies, and not the bfloat16 originals (2 bytes a parameter)
+	// on top: allow a few percent for the normalisation constants and MLX's
+	// bookkeeping.
+	require.GreaterOrEqual(t, kept, m.ParamCount()*4)
+	require.Less(t, kept, m.ParamCount()*4+m.ParamCount()/8)
 	m.Free()
-	require.Equal(t, before, active())
+	require.InDelta(t, before, active(), 16<<10)
 }
