@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -72,12 +71,7 @@ func InferVAE(src []tensor.Info) (*VAEArch, error) {
 	if stages > 0 && a.NumResBlocks == 0 {
 		f.fail("", "no residual blocks in the encoder stages")
 	}
-	rev := slices.Clone(a.TemperalDownsample)
-	slices.Reverse(rev)
-	if !slices.Equal(rev, a.TemperalUpsample) {
-		f.fail("", "decoder temporal upsample flags %v are not the reverse of the encoder's temporal downsample flags %v",
-			a.TemperalUpsample, a.TemperalDownsample)
-	}
+	checkVAEUpsample(f, a)
 	if err := f.err(ComponentVAE); err != nil {
 		return a, err
 	}
@@ -127,10 +121,7 @@ func (a *VAEArch) RequiredTorch() []tensor.Info {
 	flag := func(flags []bool, i int) bool { return i < len(flags) && flags[i] }
 
 	// Encoder: widths dim·[1, dim_mult...].
-	enc := []int{a.Dim}
-	for _, m := range a.DimMult {
-		enc = append(enc, a.Dim*m)
-	}
+	enc := a.EncoderDims()
 	conv3("encoder.conv1", enc[0], vaeImageChannels, 3, 3, 3)
 	for i := 0; i < n; i++ {
 		in, out := enc[i], enc[i+1]
@@ -149,10 +140,7 @@ func (a *VAEArch) RequiredTorch() []tensor.Info {
 	conv3("conv2", a.ZDim, a.ZDim, 1, 1, 1)
 
 	// Decoder: widths dec_dim·[dim_mult[-1], reversed dim_mult...].
-	dec := []int{a.DecDim * a.DimMult[n-1]}
-	for i := n - 1; i >= 0; i-- {
-		dec = append(dec, a.DecDim*a.DimMult[i])
-	}
+	dec := a.DecoderDims()
 	conv3("decoder.conv1", dec[0], a.ZDim, 3, 3, 3)
 	middle("decoder", dec[0])
 	for i := 0; i < n; i++ {

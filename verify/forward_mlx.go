@@ -55,7 +55,7 @@ func forwardDiT(job forwardJob, res *forwardResult) error {
 	}
 	defer m.Free()
 	s := job.Spec
-	in, err := dit.SyntheticInputs(m.Config, s.Frames, s.Height, s.Width, s.ContextLen, s.Seed)
+	in, err := dit.SyntheticInputs(m.Arch(), s.Frames, s.Height, s.Width, s.ContextLen, s.Seed)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func forwardDiT(job forwardJob, res *forwardResult) error {
 	x = hostArray(job.RefInputs["x"])
 	seqLen := job.SeqLen
 	if seqLen == 0 {
-		seqLen = tokenCount(x.Shape(), m.Config.PatchSize)
+		seqLen = tokenCount(x.Shape(), m.Arch().PatchSize)
 	}
 	return runDiT(m, x, hostArray(job.RefInputs["t"]), hostArray(job.RefInputs["context"]), seqLen, res.RefOutputs)
 }
@@ -90,7 +90,7 @@ func forwardT5(job forwardJob, res *forwardResult) error {
 	}
 	defer m.Free()
 	s := job.Spec
-	idv, maskv, err := t5.SyntheticTokens(m.Config.Vocab, s.Tokens, s.ValidTokens, s.Seed)
+	idv, maskv, err := t5.SyntheticTokens(m.Arch().Vocab, s.Tokens, s.ValidTokens, s.Seed)
 	if err != nil {
 		return err
 	}
@@ -180,8 +180,8 @@ func store(outs map[string]HostTensor, name string, a *mlx.Array) error {
 }
 
 // tokenCount is the number of patches of a latent [C, F, H, W].
-func tokenCount(shape []int, patch [3]int) int {
-	if len(shape) != 4 || patch[0]*patch[1]*patch[2] == 0 {
+func tokenCount(shape []int, patch []int) int {
+	if len(shape) != 4 || len(patch) != 3 || patch[0]*patch[1]*patch[2] == 0 {
 		return 0
 	}
 	return (shape[1] / patch[0]) * (shape[2] / patch[1]) * (shape[3] / patch[2])

@@ -8,14 +8,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // BenchmarkForwardFullSize times one forward pass of a converted full-size
 // model (WANCONV_BENCH_DIR) on a (48, 4, 32, 32) latent with a 512-token
 // context: wall time, peak MLX memory and the share of time spent building
 // the graph (Go + cgo) rather than in mlx.Eval. WANCONV_BENCH_PRECISION
-// selects the compute precision (float32 default, or bfloat16).
+// selects Options.ComputeDType (float32 default, or bfloat16).
 // WANCONV_BENCH_DIR=synthetic times the TI2V-5B architecture with bfloat16
 // weights that are all zero (norm weights one): same work, no download;
 // WANCONV_BENCH_LAYERS=N then keeps only N blocks, WANCONV_BENCH_CAST=1 sets
@@ -26,18 +28,22 @@ func BenchmarkForwardFullSize(b *testing.B) {
 		b.Skip("set WANCONV_BENCH_DIR to a converted full-size directory")
 	}
 	requireMLX(b)
-	precision, err := ParsePrecision(os.Getenv("WANCONV_BENCH_PRECISION"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts := Options{Compute: precision, CastAtLoad: os.Getenv("WANCONV_BENCH_CAST") == "1"}
-	var m *Model
-	if dir == "synthetic" {
-		cfg := ti2v5B()
-		if n, err := strconv.Atoi(os.Getenv("WANCONV_BENCH_LAYERS")); err == nil && n > 0 {
-			cfg.NumLayers = n
+	opts := Options{CastAtLoad: os.Getenv("WANCONV_BENCH_CAST") == "1"}
+	if p := os.Getenv("WANCONV_BENCH_PRECISION"); p != "" {
+		dt, err := tensor.ParseDType(p)
+		if err != nil {
+			b.Fatal(err)
 		}
-		m, err = zeroModel(cfg, opts)
+		opts.ComputeDType = dt
+	}
+	var m *Model
+	var err error
+	if dir == "synthetic" {
+		arch := ti2v5B()
+		if n, err := strconv.Atoi(os.Getenv("WANCONV_BENCH_LAYERS")); err == nil && n > 0 {
+			arch.NumLayers = n
+		}
+		m, err = zeroModel(arch, opts)
 	} else {
 		m, err = loadConverted(dir, opts)
 	}
@@ -45,7 +51,7 @@ func BenchmarkForwardFullSize(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer m.Free()
-	in, err := SyntheticInputs(m.Config, 4, 32, 32, 512, 1)
+	in, err := SyntheticInputs(m.Arch(), 4, 32, 32, 512, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,7 +67,7 @@ func BenchmarkForwardFullSize(b *testing.B) {
 		total += tm.Total().Seconds()
 		peak = max(peak, tm.PeakMemory)
 		b.Logf("%d blocks, %v compute, cast at load %v: forward %v: build %v, eval %v, peak %.2f GB, output %v",
-			m.Config.NumLayers, opts.Compute, opts.CastAtLoad, tm.Total(), tm.Build, tm.Eval, float64(tm.PeakMemory)/1e9, tm.Output)
+			m.Arch().NumLayers, m.Options().ComputeDType.Name(), opts.CastAtLoad, tm.Total(), tm.Build, tm.Eval, float64(tm.PeakMemory)/1e9, tm.Output)
 	}
 	b.ReportMetric(100*build/total, "build-%")
 	b.ReportMetric(float64(peak)/1e9, "peak-GB")
@@ -69,23 +75,23 @@ func BenchmarkForwardFullSize(b *testing.B) {
 }
 
 // ti2v5B is the Wan2.2 TI2V-5B architecture.
-func ti2v5B() Config {
-	return Config{
-		ModelType: ModelTypeTI2V, PatchSize: [3]int{1, 2, 2}, TextLen: 512, InDim: 48, Dim: 3072, FFNDim: 14336,
-		FreqDim: 256, TextDim: 4096, OutDim: 48, NumHeads: 24, NumLayers: 30, WindowSize: [2]int{-1, -1},
+func ti2v5B() *mapping.DiTArch {
+	return &mapping.DiTArch{
+		ModelType: ModelTypeTI2V, PatchSize: []int{1, 2, 2}, TextLen: 512, InDim: 48, Dim: 3072, FFNDim: 14336,
+		FreqDim: 256, TextDim: 4096, OutDim: 48, NumHeads: 24, NumLayers: 30, WindowSize: []int{-1, -1},
 		QKNorm: true, CrossAttnNorm: true, Eps: 1e-6,
 	}
 }
 
-// zeroModel builds cfg with bfloat16 weights that are zero, except norm
+// zeroModel builds arch with bfloat16 weights that are zero, except norm
 // weights (one). Each tensor is materialised from host bytes so that memory
 // and matmul costs are those of real weights.
-func zeroModel(cfg Config, opts Options) (*Model, error) {
+func zeroModel(arch *mapping.DiTArch, opts Options) (*Model, error) {
 	var m *Model
 	err := mlx.Do(func() error {
 		weights := make(map[string]*mlx.Array)
 		var all []*mlx.Array
-		for _, s := range cfg.Arch().RequiredMLX() {
+		for _, s := range arch.RequiredMLX() {
 			n := int(s.NumElements())
 			shape := make([]int, len(s.Shape))
 			for i, d := range s.Shape {
@@ -107,12 +113,13 @@ func zeroModel(cfg Config, opts Options) (*Model, error) {
 			all = append(all, a)
 		}
 		var err error
-		m, err = New(cfg, weights, opts)
-		if err != nil {
-			return err
+		m, err = New(arch, weights, opts)
+		if err != nil { // the weights are still ours
+			for _, a := range all {
+				a.Free()
+			}
 		}
-		m.owned = append(m.owned, all...)
-		return nil
+		return err
 	})
 	return m, err
 }

@@ -89,18 +89,32 @@ const ti2v5BConfig = `{"_class_name": "WanModel", "dim": 3072, "eps": 1e-06, "ff
 // infosOf describes MLX-named shapes as float32 tensors for mapping.
 func infosOf(shapes map[string][]int) []tensor.Info { return weights.InfosOf(shapes, tensor.F32) }
 
-func TestConfigFromArchTI2V5B(t *testing.T) {
+// archOf infers the architecture of converted tensors as ArchFromWeights
+// does (mapping.CheckConverted).
+func archOf(infos []tensor.Info, configJSON []byte) (*mapping.DiTArch, error) {
+	a, err := mapping.CheckConverted(mapping.ComponentDiT, infos, configJSON)
+	if err != nil {
+		return nil, err
+	}
+	return a.(*mapping.DiTArch), nil
+}
+
+func TestArchTI2V5B(t *testing.T) {
 	shapes := inventoryShapes(t)
-	cfg, err := ConfigFromTensors(infosOf(shapes), []byte(ti2v5BConfig))
+	a, err := archOf(infosOf(shapes), []byte(ti2v5BConfig))
 	require.NoError(t, err)
-	require.Equal(t, Config{
-		ModelType: "ti2v", PatchSize: [3]int{1, 2, 2}, TextLen: 512, InDim: 48, Dim: 3072, FFNDim: 14336,
-		FreqDim: 256, TextDim: 4096, OutDim: 48, NumHeads: 24, NumLayers: 30, WindowSize: [2]int{-1, -1},
+	want := &mapping.DiTArch{
+		ModelType: "ti2v", PatchSize: []int{1, 2, 2}, TextLen: 512, InDim: 48, Dim: 3072, FFNDim: 14336,
+		FreqDim: 256, TextDim: 4096, OutDim: 48, NumHeads: 24, NumLayers: 30, WindowSize: []int{-1, -1},
 		QKNorm: true, CrossAttnNorm: true, Eps: 1e-6,
-	}, cfg)
-	require.Equal(t, 128, cfg.HeadDim())
-	require.Equal(t, int64(4999787712), cfg.ParamCount()) // the release inventory's count
-	require.Equal(t, infosOf(shapes), withF32(cfg.Arch().RequiredMLX()))
+	}
+	require.Equal(t, want, a)
+	resolved, err := resolveArch(a)
+	require.NoError(t, err)
+	require.Equal(t, want, resolved) // config.json stated everything
+	require.Equal(t, 128, resolved.HeadDim())
+	require.Equal(t, int64(4999787712), tensor.ParamCount(resolved.RequiredMLX())) // the release inventory's count
+	require.Equal(t, infosOf(shapes), withF32(resolved.RequiredMLX()))
 }
 
 // withF32 gives required (dtype-less) tensors the float32 dtype.
@@ -111,66 +125,82 @@ func withF32(infos []tensor.Info) []tensor.Info {
 	return infos
 }
 
-func TestConfigFromArchTiny(t *testing.T) {
+func TestArchTiny(t *testing.T) {
 	configJSON, err := os.ReadFile(filepath.Join(goldenDir, "wan2.2-tiny", "config.json"))
 	require.NoError(t, err)
-	arch, err := mapping.CheckConverted(mapping.ComponentDiT, infosOf(tinyShapes(t)), configJSON)
+	a, err := archOf(infosOf(tinyShapes(t)), configJSON)
 	require.NoError(t, err)
-	cfg, err := ConfigFromArch(arch.(*mapping.DiTArch))
+	resolved, err := resolveArch(a)
 	require.NoError(t, err)
-	require.Equal(t, Config{
-		ModelType: "ti2v", PatchSize: [3]int{1, 2, 2}, TextLen: 32, InDim: 48, Dim: 128, FFNDim: 256,
-		FreqDim: 64, TextDim: 64, OutDim: 48, NumHeads: 4, NumLayers: 2, WindowSize: [2]int{-1, -1},
+	require.Equal(t, &mapping.DiTArch{
+		ModelType: "ti2v", PatchSize: []int{1, 2, 2}, TextLen: 32, InDim: 48, Dim: 128, FFNDim: 256,
+		FreqDim: 64, TextDim: 64, OutDim: 48, NumHeads: 4, NumLayers: 2, WindowSize: []int{-1, -1},
 		QKNorm: true, CrossAttnNorm: true, Eps: 1e-6,
-	}, cfg)
-	require.Equal(t, int64(597568), cfg.ParamCount()) // golden.json param_count
-	require.Equal(t, arch, cfg.Arch())                // the round trip loses nothing
+	}, resolved)
+	require.Equal(t, int64(597568), tensor.ParamCount(resolved.RequiredMLX())) // golden.json param_count
+	require.NotSame(t, a, resolved, "the model keeps its own copy")
 }
 
-func TestConfigFromArchDefaultsAndRefusals(t *testing.T) {
-	arch, err := mapping.CheckConverted(mapping.ComponentDiT, infosOf(tinyShapes(t)), nil)
+func TestResolveArchDefaultsAndRefusals(t *testing.T) {
+	a, err := archOf(infosOf(tinyShapes(t)), nil)
 	require.NoError(t, err)
-	cfg, err := ConfigFromArch(arch.(*mapping.DiTArch))
+	resolved, err := resolveArch(a)
 	require.NoError(t, err)
-	require.Equal(t, ModelTypeT2V, cfg.ModelType)
-	require.Equal(t, 512, cfg.TextLen)
-	require.Equal(t, 16, cfg.NumHeads)
-	require.Equal(t, 1e-6, cfg.Eps)
+	require.Equal(t, ModelTypeT2V, resolved.ModelType)
+	require.Equal(t, 512, resolved.TextLen)
+	require.Equal(t, 16, resolved.NumHeads)
+	require.Equal(t, 1e-6, resolved.Eps)
+	require.Equal(t, 0, a.NumHeads, "the caller's architecture is left alone")
 
-	a := *arch.(*mapping.DiTArch)
-	a.ModelType, a.NumHeads = "i2v", 4
-	_, err = ConfigFromArch(&a)
-	require.ErrorContains(t, err, `model_type "i2v" is not supported`)
-	a.ModelType, a.WindowSize = "ti2v", []int{8, 8}
-	_, err = ConfigFromArch(&a)
-	require.ErrorContains(t, err, "window_size [8 8] is not supported")
-	a.WindowSize, a.PatchSize = nil, []int{1, 2}
-	_, err = ConfigFromArch(&a)
-	require.ErrorContains(t, err, "patch_size [1 2] must have three entries")
+	_, err = resolveArch(nil)
+	require.EqualError(t, err, "dit: no architecture")
+	bad := a.Clone()
+	bad.ModelType, bad.NumHeads = "i2v", 4
+	_, err = resolveArch(bad)
+	require.EqualError(t, err, `dit: model_type "i2v" is not supported (want "t2v" or "ti2v")`)
+	bad.ModelType, bad.WindowSize = "ti2v", []int{8, 8}
+	_, err = resolveArch(bad)
+	require.EqualError(t, err, "dit: window_size [8 8] is not supported (only global attention, [-1, -1])")
+	bad.WindowSize, bad.PatchSize, bad.NumHeads = nil, []int{1, 2}, 3
+	_, err = resolveArch(bad)
+	require.ErrorContains(t, err, "architecture: patch_size [1 2] must have three entries")
+	require.ErrorContains(t, err, "architecture: dim 128 is not divisible by num_heads 3")
+	require.Len(t, err.(*mapping.PlanError).Problems, 2, "%v", err)
 }
 
-func TestConfigFromTensorsErrors(t *testing.T) {
+func TestOptionsResolve(t *testing.T) {
+	o, err := Options{}.resolve()
+	require.NoError(t, err)
+	require.Equal(t, Options{ComputeDType: tensor.F32}, o)
+	o, err = Options{ComputeDType: tensor.BF16, CastAtLoad: true}.resolve()
+	require.NoError(t, err)
+	require.Equal(t, Options{ComputeDType: tensor.BF16, CastAtLoad: true}, o)
+	_, err = Options{ComputeDType: tensor.F16}.resolve()
+	require.EqualError(t, err, "dit: compute dtype float16 is not supported (want float32 or bfloat16)")
+}
+
+func TestArchErrors(t *testing.T) {
 	shapes := tinyShapes(t)
-	_, err := ConfigFromTensors(infosOf(shapes), []byte(`{"model_type": "ti2v", "num_heads": 4, "dim": 64, "ffn_dim": 512}`))
+	_, err := archOf(infosOf(shapes), []byte(`{"model_type": "ti2v", "num_heads": 4, "dim": 64, "ffn_dim": 512}`))
 	require.ErrorContains(t, err, "config.json has dim 64 but the weights have 128")
 	require.ErrorContains(t, err, "config.json has ffn_dim 512 but the weights have 256")
-	_, err = ConfigFromTensors(infosOf(shapes), []byte(`{"model_type": "ti2v", "num_heads": 3}`))
+	_, err = archOf(infosOf(shapes), []byte(`{"model_type": "ti2v", "num_heads": 3}`))
 	require.ErrorContains(t, err, "dim 128 is not divisible by num_heads 3")
-	_, err = ConfigFromTensors(infosOf(shapes), []byte(`{"num_heads": 4,`))
+	_, err = archOf(infosOf(shapes), []byte(`{"num_heads": 4,`))
 	require.ErrorContains(t, err, "config.json")
 	delete(shapes, "text_embedding.layers.0.weight")
 	delete(shapes, "time_embedding.layers.0.weight")
-	_, err = ConfigFromTensors(infosOf(shapes), nil)
+	_, err = archOf(infosOf(shapes), nil)
 	require.ErrorContains(t, err, "cannot infer text_dim: tensor text_embedding.0.weight is missing")
 	require.ErrorContains(t, err, "cannot infer freq_dim: tensor time_embedding.0.weight is missing")
 }
 
-func TestConfigFromTensorsListsEveryProblem(t *testing.T) {
+func TestArchListsEveryProblem(t *testing.T) {
 	shapes := tinyShapes(t)
 	delete(shapes, "blocks.1.cross_attn.norm_k.weight")
 	shapes["blocks.0.ffn.layers.2.weight"] = []int{128, 255}
 	shapes["blocks.0.extra"] = []int{1}
-	_, err := ConfigFromTensors(infosOf(shapes), []byte(`{"model_type": "ti2v", "num_heads": 4, "text_len": 32}`))
+	_, err := archOf(infosOf(shapes), []byte(`{"model_type": "ti2v", "num_heads": 4, "text_len": 32}`))
 	require.Equal(t, map[string]mapping.ProblemKind{
 		"blocks.0.ffn.layers.2.weight":      mapping.ProblemShape,
 		"blocks.1.cross_attn.norm_k.weight": mapping.ProblemMissing,
@@ -178,18 +208,20 @@ func TestConfigFromTensorsListsEveryProblem(t *testing.T) {
 	}, mapping.ProblemKinds(err), "%v", err)
 }
 
-func TestConfigWithoutOptionalNorms(t *testing.T) {
+func TestArchWithoutOptionalNorms(t *testing.T) {
 	shapes := tinyShapes(t)
 	for name := range shapes {
 		if strings.Contains(name, "norm_q") || strings.Contains(name, "norm_k") || strings.Contains(name, "norm3") {
 			delete(shapes, name)
 		}
 	}
-	cfg, err := ConfigFromTensors(infosOf(shapes), []byte(`{"model_type": "t2v", "num_heads": 4}`))
+	a, err := archOf(infosOf(shapes), []byte(`{"model_type": "t2v", "num_heads": 4}`))
 	require.NoError(t, err)
-	require.False(t, cfg.QKNorm)
-	require.False(t, cfg.CrossAttnNorm)
-	require.Equal(t, 512, cfg.TextLen) // upstream default
-	require.Equal(t, infosOf(shapes), withF32(cfg.Arch().RequiredMLX()))
-	require.Equal(t, int64(597568-2*(4*128+2*128)), cfg.ParamCount())
+	require.False(t, a.QKNorm)
+	require.False(t, a.CrossAttnNorm)
+	resolved, err := resolveArch(a)
+	require.NoError(t, err)
+	require.Equal(t, 512, resolved.TextLen) // upstream default
+	require.Equal(t, infosOf(shapes), withF32(resolved.RequiredMLX()))
+	require.Equal(t, int64(597568-2*(4*128+2*128)), tensor.ParamCount(resolved.RequiredMLX()))
 }

@@ -69,9 +69,9 @@ func TestConvertedTinyMatchesArchitecture(t *testing.T) {
 		infos[i].DType = tensor.BF16
 		require.Equal(t, "BF16", dtypes[infos[i].Name], infos[i].Name)
 	}
-	cfg, err := ConfigFromTensors(infos, configJSON)
+	a, err := archOf(infos, configJSON)
 	require.NoError(t, err)
-	require.NoError(t, mapping.CheckRequired(cfg.Arch(), infos))
-	require.Equal(t, int64(597568), cfg.ParamCount())
+	require.NoError(t, mapping.CheckRequired(a, infos))
+	require.Equal(t, int64(597568), tensor.ParamCount(a.RequiredMLX()))
 	require.Equal(t, "BF16", dtypes["blocks.0.ffn.layers.0.weight"])
 }

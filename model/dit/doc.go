@@ -1,17 +1,29 @@
 // Package dit runs the Wan2.2 diffusion transformer (upstream WanModel,
 // model types "ti2v" and "t2v") on MLX, from weights converted by wanconv.
 //
-// # Architecture
+// # Architecture, options and weights
 //
-// The architecture comes from package mapping, the project's single source
-// of architecture knowledge: mapping.CheckConverted reads the sizes off the
-// weights' shapes, takes model_type, num_heads, text_len and eps from
-// config.json and checks the weights are exactly the required set;
-// ConfigFromArch turns its DiTArch into a Config. Weights use the converted MLX
-// names and layouts: nn.Sequential children are "layers.N"
-// (text_embedding.layers.0.weight, blocks.K.ffn.layers.2.bias, …) and the
-// patch-embedding convolution is channels-last [dim, pt, ph, pw, in_dim].
-// Config.Arch().RequiredMLX() lists every tensor with its shape.
+// The architecture is a *mapping.DiTArch: package mapping, the project's
+// single source of architecture knowledge, defines its fields, defaults and
+// validation. ArchFromWeights (mapping.CheckConverted) reads the sizes off
+// the weights' shapes, takes model_type, num_heads, text_len and eps from
+// config.json and checks the weights are exactly the required set; New fills
+// in upstream's defaults for what config.json did not state, validates, and
+// refuses what this package does not run (model types other than t2v and
+// ti2v, windowed attention). Options hold only the model's numerics. Weights
+// use the converted MLX names and layouts: nn.Sequential children are
+// "layers.N" (text_embedding.layers.0.weight, blocks.K.ffn.layers.2.bias, …)
+// and the patch-embedding convolution is channels-last
+// [dim, pt, ph, pw, in_dim]; the architecture's RequiredMLX lists every
+// tensor with its shape.
+//
+// Ownership, the same rule in dit, t5 and vae: a successful New takes the
+// weight arrays it is given. It detaches them from the caller's mlx.Do
+// scope, keeps those it uses as they are, frees those it replaced by
+// converted copies (float32 norms and biases, CastAtLoad weights), and Free
+// releases everything the model holds. After a successful New the caller
+// must neither use nor free the arrays; after a failed one they remain the
+// caller's.
 //
 // One forward pass, for a latent x [C, F, H, W] and seq_len tokens:
 //
@@ -38,15 +50,16 @@
 // # Precision
 //
 // Norms, softmax, modulation, RoPE, the time embedding, the patch embedding
-// and the residual stream are float32. Options.Compute picks the dtype of the
-// matmuls and attention: Float32 (default; stored bfloat16 weights are widened
-// inside the graph one block at a time, so memory stays near the stored size)
-// or BFloat16 (faster, less accurate). Options.CastAtLoad widens once at load
-// instead (twice the memory for bfloat16 weights).
+// and the residual stream are float32. Options.ComputeDType, the option all
+// three models share, picks the dtype of the matmuls and attention: float32
+// (default; stored bfloat16 weights are widened inside the graph one block
+// at a time, so memory stays near the stored size) or bfloat16 (faster, less
+// accurate); other dtypes are refused. Options.CastAtLoad widens once at
+// load instead (twice the memory for bfloat16 weights).
 //
 // # Synthetic inputs
 //
-// SyntheticInputs(cfg, frames, h, w, ctxLen, seed) draws reproducible inputs.
+// SyntheticInputs(arch, frames, h, w, ctxLen, seed) draws reproducible inputs.
 // The generator is SplitMix64 seeded with seed (internal/detrand): each draw
 // adds 0x9E3779B97F4A7C15 to the 64-bit state z, then
 // z = (z ⊕ z>>30)·0xBF58476D1CE4E5B9, z = (z ⊕ z>>27)·0x94D049BB133111EB,
@@ -66,7 +79,7 @@
 // # MLX
 //
 // The MLX parts build with the "mlx" tag; without it only the host-side
-// parts (configuration, RoPE tables, timestep embedding, synthetic inputs)
-// compile. Forward must run inside mlx.Do; each block is built inside
+// parts (architecture checks, options, RoPE tables, timestep embedding,
+// synthetic inputs) compile. Forward must run inside mlx.Do; each block is built inside
 // mlx.Scoped so that its intermediates are released.
 package dit

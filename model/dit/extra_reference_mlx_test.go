@@ -28,7 +28,7 @@ func extraCase(t *testing.T, prefix string, xShape, tShape []int, ctxLen, seqLen
 		x, ts, ctx, want := get(".input.x"), get(".input.t"), get(".input.context"), get(".output")
 		require.Equal(t, xShape, x.Shape())
 		require.Equal(t, tShape, ts.Shape())
-		require.Equal(t, []int{ctxLen, m.Config.TextDim}, ctx.Shape())
+		require.Equal(t, []int{ctxLen, m.Arch().TextDim}, ctx.Shape())
 		n, err := mlx.AsType(get(".seq_len"), mlx.Int32).Int32s()
 		require.NoError(t, err)
 		require.Equal(t, []int32{int32(seqLen)}, n)

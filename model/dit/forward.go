@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 // Forward runs the transformer on one latent x [InDim, F, H, W] with
@@ -18,13 +19,13 @@ import (
 // lazy array in the caller's scope; run it inside mlx.Do and mlx.Eval the
 // result. Each block is built in its own mlx.Scoped.
 func (m *Model) Forward(x, t, context *mlx.Array, seqLen int) (*mlx.Array, error) {
-	c := m.Config
+	c := m.arch
 	grid, err := m.checkInputs(x, t, context, seqLen)
 	if err != nil {
 		return nil, err
 	}
 	n := grid[0] * grid[1] * grid[2]
-	dt := computeDtype(m.opts.Compute)
+	dt := weights.MLXDType(m.opts.ComputeDType)
 	eps := float32(c.Eps)
 
 	tokens := m.embedPatches(x, grid, seqLen)
@@ -61,7 +62,7 @@ func (m *Model) Forward(x, t, context *mlx.Array, seqLen int) (*mlx.Array, error
 
 // checkInputs validates shapes and returns the token grid.
 func (m *Model) checkInputs(x, t, context *mlx.Array, seqLen int) ([3]int, error) {
-	c := m.Config
+	c := m.arch
 	var grid [3]int
 	if x.Ndim() != 4 || x.Dim(0) != c.InDim {
 		return grid, fmt.Errorf("dit: latent x has shape %v, want [%d, F, H, W]", x.Shape(), c.InDim)
@@ -89,11 +90,11 @@ func (m *Model) checkInputs(x, t, context *mlx.Array, seqLen int) ([3]int, error
 // (f, h, w), zero rows after the real tokens. The patch convolution runs in
 // float32.
 func (m *Model) embedPatches(x *mlx.Array, grid [3]int, seqLen int) *mlx.Array {
-	p := m.Config.PatchSize
+	p := m.arch.PatchSize
 	n := grid[0] * grid[1] * grid[2]
 	video := mlx.ExpandDims(mlx.Transpose(f32(x), 1, 2, 3, 0), 0) // [1, F, H, W, C]
-	conv := mlx.Conv3d(video, f32(m.patchW), p[:], []int{0, 0, 0})
-	tokens := mlx.Add(mlx.Reshape(conv, n, m.Config.Dim), m.patchB)
+	conv := mlx.Conv3d(video, f32(m.patchW), p, []int{0, 0, 0})
+	tokens := mlx.Add(mlx.Reshape(conv, n, m.arch.Dim), m.patchB)
 	if n == seqLen {
 		return tokens
 	}
@@ -104,7 +105,7 @@ func (m *Model) embedPatches(x *mlx.Array, grid [3]int, seqLen int) *mlx.Array {
 // [U, 6, dim] (U distinct timesteps, float32 throughout) and the token→row
 // map.
 func (m *Model) embedTime(t *mlx.Array, seqLen int) (e, e0 *mlx.Array, index *tokenIndex, err error) {
-	c := m.Config
+	c := m.arch
 	values, err := t.Float32s()
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("dit: reading timesteps: %w", err)
@@ -135,7 +136,7 @@ func (m *Model) embedTime(t *mlx.Array, seqLen int) (e, e0 *mlx.Array, index *to
 // embedText zero-pads context to TextLen rows and embeds it to [TextLen, dim].
 func (m *Model) embedText(context *mlx.Array, dt mlx.Dtype) *mlx.Array {
 	ctx := f32(context)
-	if pad := m.Config.TextLen - ctx.Dim(0); pad > 0 {
+	if pad := m.arch.TextLen - ctx.Dim(0); pad > 0 {
 		ctx = mlx.Pad(ctx, []int{0}, []int{0}, []int{pad}, 0)
 	}
 	hidden := geluTanh(f32(m.textIn.apply(ctx, dt)))
@@ -154,7 +155,7 @@ func (m *Model) applyHead(x, e *mlx.Array, index *tokenIndex, dt mlx.Dtype, eps 
 
 // unpatchify turns [n, pt·ph·pw·C] rows into [C, F'·pt, H'·ph, W'·pw].
 func (m *Model) unpatchify(x *mlx.Array, grid [3]int) *mlx.Array {
-	p, c := m.Config.PatchSize, m.Config.OutDim
+	p, c := m.arch.PatchSize, m.arch.OutDim
 	x = mlx.Reshape(x, grid[0], grid[1], grid[2], p[0], p[1], p[2], c)
 	x = mlx.Transpose(x, 6, 0, 3, 1, 4, 2, 5)
 	return mlx.Reshape(x, c, grid[0]*p[0], grid[1]*p[1], grid[2]*p[2])

@@ -11,6 +11,7 @@ import (
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 const referencePath = goldenDir + "/wan2.2-tiny.reference/reference.safetensors"
@@ -24,7 +25,7 @@ func requireMLX(t testing.TB) {
 
 // loadDir loads a converted dir's DiT weights and config.json inside the
 // current Do.
-func loadDir(t testing.TB, dir string) (Config, map[string]*mlx.Array) {
+func loadDir(t testing.TB, dir string) (*mapping.DiTArch, map[string]*mlx.Array) {
 	t.Helper()
 	files, configJSON, err := layout.ComponentFiles(dir, mapping.ComponentDiT)
 	require.NoError(t, err)
@@ -36,9 +37,9 @@ func loadDir(t testing.TB, dir string) (Config, map[string]*mlx.Array) {
 			weights[k] = v
 		}
 	}
-	cfg, err := ConfigFromWeights(weights, configJSON)
+	arch, err := ArchFromWeights(weights, configJSON)
 	require.NoError(t, err)
-	return cfg, weights
+	return arch, weights
 }
 
 // reference holds the tiny upstream inputs and output.
@@ -82,11 +83,13 @@ func compare(t testing.TB, got, want *mlx.Array) (maxAbs, rel float64) {
 func forwardReference(t *testing.T, dtype string, opts Options) (maxAbs, rel float64) {
 	requireMLX(t)
 	dir := convertTiny(t, dtype)
+	var compute string
 	require.NoError(t, mlx.Do(func() error {
-		cfg, weights := loadDir(t, dir)
-		m, err := New(cfg, weights, opts)
+		arch, weights := loadDir(t, dir)
+		m, err := New(arch, weights, opts)
 		require.NoError(t, err)
 		defer m.Free()
+		compute = m.Options().ComputeDType.Name()
 		ref := loadReference(t)
 		out, err := m.Forward(ref.x, ref.t, ref.context, ref.seqLen)
 		require.NoError(t, err)
@@ -98,7 +101,7 @@ func forwardReference(t *testing.T, dtype string, opts Options) (maxAbs, rel flo
 	if dtype == "" {
 		dtype = "bfloat16 (default)"
 	}
-	t.Logf("dit %s weights, %v compute: max|err| %.3g, max|err|/std(ref) %.3g", dtype, opts.Compute, maxAbs, rel)
+	t.Logf("dit %s weights, %v compute: max|err| %.3g, max|err|/std(ref) %.3g", dtype, compute, maxAbs, rel)
 	return maxAbs, rel
 }
 
@@ -118,7 +121,7 @@ func TestForwardBFloat16WeightsCastAtLoad(t *testing.T) {
 }
 
 func TestForwardBFloat16Compute(t *testing.T) {
-	_, rel := forwardReference(t, "", Options{Compute: BFloat16})
+	_, rel := forwardReference(t, "", Options{ComputeDType: tensor.BF16})
 	require.LessOrEqual(t, rel, 2e-2)
 }
 
@@ -127,8 +130,8 @@ func tinyModel(t *testing.T, f func(m *Model, ref reference)) {
 	requireMLX(t)
 	dir := convertTiny(t, "float32")
 	require.NoError(t, mlx.Do(func() error {
-		cfg, weights := loadDir(t, dir)
-		m, err := New(cfg, weights, Options{})
+		arch, weights := loadDir(t, dir)
+		m, err := New(arch, weights, Options{})
 		require.NoError(t, err)
 		defer m.Free()
 		f(m, loadReference(t))
@@ -194,11 +197,11 @@ func TestNewListsEveryProblem(t *testing.T) {
 	requireMLX(t)
 	dir := convertTiny(t, "float32")
 	require.NoError(t, mlx.Do(func() error {
-		cfg, weights := loadDir(t, dir)
+		arch, weights := loadDir(t, dir)
 		delete(weights, "blocks.1.self_attn.norm_q.weight")
 		weights["head.head.bias"] = mlx.Zeros(mlx.Float32, 191)
 		weights["blocks.0.modulation"] = mlx.Zeros(mlx.Int32, 1, 6, 128)
-		_, err := New(cfg, weights, Options{})
+		_, err := New(arch, weights, Options{})
 		require.Equal(t, map[string]mapping.ProblemKind{
 			"blocks.1.self_attn.norm_q.weight": mapping.ProblemMissing,
 			"head.head.bias":                   mapping.ProblemShape,
@@ -208,10 +211,14 @@ func TestNewListsEveryProblem(t *testing.T) {
 		weights["blocks.0.modulation"] = mlx.Zeros(mlx.Float64, 1, 6, 128)
 		weights["head.head.bias"] = mlx.Zeros(mlx.Float32, 192)
 		weights["blocks.1.self_attn.norm_q.weight"] = mlx.Zeros(mlx.Float32, 128)
-		_, err = New(cfg, weights, Options{})
+		_, err = New(arch, weights, Options{})
 		require.Equal(t, map[string]mapping.ProblemKind{"blocks.0.modulation": mapping.ProblemDType}, mapping.ProblemKinds(err))
-		_, err = New(cfg, weights, Options{Compute: Precision(7)})
-		require.ErrorContains(t, err, "unsupported compute precision")
+		_, err = New(arch, weights, Options{ComputeDType: tensor.F16})
+		require.EqualError(t, err, "dit: compute dtype float16 is not supported (want float32 or bfloat16)")
+		// A failed New takes nothing: the weights are still valid.
+		for name, w := range weights {
+			require.True(t, w.Valid(), name)
+		}
 		return nil
 	}))
 }
@@ -227,14 +234,14 @@ func TestLoadForwardAndFree(t *testing.T) {
 	before := active()
 	m, err := loadConverted(dir, Options{})
 	require.NoError(t, err)
-	weightBytes := m.Config.ParamCount() * 4 // float32
+	weightBytes := m.ParamCount() * 4 // float32
 	requireNear(t, before+weightBytes, active())
 	m.Free()
 	requireNear(t, before, active())
 
 	m, err = loadConverted(dir, Options{})
 	require.NoError(t, err)
-	require.Equal(t, 2, m.Config.NumLayers)
+	require.Equal(t, 2, m.Arch().NumLayers)
 	require.NoError(t, mlx.Do(func() error {
 		ref := loadReference(t)
 		out := run(t, m, ref.x, ref.t, ref.context, ref.seqLen)
@@ -277,7 +284,7 @@ func requireNear(t *testing.T, want, got int64) {
 // SyntheticInputs feed Forward directly.
 func TestSyntheticInputsForward(t *testing.T) {
 	tinyModel(t, func(m *Model, ref reference) {
-		in, err := SyntheticInputs(m.Config, 2, 4, 6, 5, 3)
+		in, err := SyntheticInputs(m.Arch(), 2, 4, 6, 5, 3)
 		require.NoError(t, err)
 		x, ts, ctx := in.Arrays()
 		out := run(t, m, x, ts, ctx, in.SeqLen)
@@ -297,4 +304,33 @@ func loadConverted(dir string, opts Options) (*Model, error) {
 		return nil, err
 	}
 	return Load(files, configJSON, opts)
+}
+
+// A successful New takes the weights: the ones it uses as stored outlive
+// the caller's Do, the ones it replaced by float32 copies are freed at once,
+// and Free brings memory back to where it was before loading.
+func TestNewTakesTheWeights(t *testing.T) {
+	requireMLX(t)
+	dir := convertTiny(t, "") // bfloat16: biases and norms get float32 copies
+	active := func() (n int64) {
+		require.NoError(t, mlx.Do(func() error { n = mlx.ActiveMemory(); return nil }))
+		return n
+	}
+	before := active()
+	var m *Model
+	var used, replaced *mlx.Array
+	require.NoError(t, mlx.Do(func() error {
+		arch, weights := loadDir(t, dir)
+		used, replaced = weights["head.head.weight"], weights["head.head.bias"]
+		var err error
+		m, err = New(arch, weights, Options{})
+		require.NoError(t, err)
+		require.False(t, replaced.Valid(), "a replaced bfloat16 bias is freed by New")
+		return nil
+	}))
+	require.True(t, used.Valid(), "a weight the model uses outlives the loading Do")
+	require.Equal(t, mlx.BFloat16, used.Dtype())
+	m.Free()
+	require.False(t, used.Valid())
+	requireNear(t, before, active())
 }

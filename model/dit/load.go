@@ -14,8 +14,9 @@ import (
 // Load reads the DiT from its safetensors files (the shards of a converted
 // checkpoint; package layout finds them in a directory) and config.json
 // (configJSON, nil when absent), reads every tensor into memory and builds
-// the model. A tensor stored in two files is an error. The model owns its
-// weights: call Free when done. Load runs its MLX work inside mlx.Do itself.
+// the model with New, which takes the weights: call Free when done. A tensor
+// stored in two files is an error. Load runs its MLX work inside mlx.Do
+// itself.
 func Load(files []string, configJSON []byte, opts Options) (*Model, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("dit: no weight files")
@@ -33,25 +34,17 @@ func Load(files []string, configJSON []byte, opts Options) (*Model, error) {
 			release()
 			return err
 		}
-		cfg, err := ConfigFromWeights(weights, configJSON)
+		arch, err := ArchFromWeights(weights, configJSON)
 		if err != nil {
 			release()
 			return fmt.Errorf("%w (weights from %s)", err, where)
 		}
-		m, err = New(cfg, weights, opts)
+		m, err = New(arch, weights, opts)
 		if err != nil {
 			release()
 			return fmt.Errorf("%w (weights from %s)", err, where)
 		}
-		// Keep what the model references; free stored tensors it replaced
-		// with converted copies (float32 norms, CastAtLoad weights).
-		for _, a := range loaded {
-			if m.used[a] {
-				m.owned = append(m.owned, a)
-			} else {
-				a.Free()
-			}
-		}
+		// New took the weights: the model frees them.
 		return nil
 	})
 	return m, err

@@ -14,8 +14,8 @@ import (
 // Model is a WanModel on MLX. Build it with New or Load; call Forward inside
 // mlx.Do.
 type Model struct {
-	Config Config
-	opts   Options
+	arch *mapping.DiTArch // defaults applied, validated; the model's own copy
+	opts Options          // resolved: ComputeDType is explicit
 
 	patchW, patchB  *mlx.Array
 	textIn, textOut linear
@@ -24,51 +24,62 @@ type Model struct {
 	blocks          []block
 	headModulation  *mlx.Array // [2, dim] float32
 	head            linear
-	owned           []*mlx.Array        // kept arrays made by New/Load, freed by Free
-	used            map[*mlx.Array]bool // caller's weight arrays the model references
+	owned           []*mlx.Array // every array the model holds, freed by Free
 }
 
-// ConfigFromWeights infers the architecture from the weights' names,
-// dtypes and shapes and config.json (may be nil) through package mapping,
-// which also checks that the weights are exactly the architecture's set;
-// see ConfigFromArch for the defaults.
-func ConfigFromWeights(ws map[string]*mlx.Array, configJSON []byte) (Config, error) {
-	return weights.Infer(mapping.ComponentDiT, ws, func(infos []tensor.Info) (Config, error) {
-		return ConfigFromTensors(infos, configJSON)
-	})
+// ArchFromWeights infers the architecture from the weights' names, dtypes
+// and shapes and config.json (may be nil) through package mapping, which
+// also checks that the weights are exactly the architecture's set. The
+// fields config.json did not state stay zero; New fills in the defaults.
+func ArchFromWeights(ws map[string]*mlx.Array, configJSON []byte) (*mapping.DiTArch, error) {
+	a, err := weights.Infer(mapping.ComponentDiT, ws, configJSON)
+	if err != nil {
+		return nil, err
+	}
+	return a.(*mapping.DiTArch), nil
 }
 
-// New checks that weights hold exactly the tensors of cfg, with the right
-// shapes and floating dtypes, and builds the model. The error lists every
-// problem. Must run inside mlx.Do. The model references the caller's weight
-// arrays: keep them (mlx.Keep) when the model outlives the current Do; Free
-// releases only what New itself created.
-func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
+// New checks that weights hold exactly the tensors of arch, with the right
+// shapes and floating dtypes, and builds the model; the fields config.json
+// did not state take upstream's defaults (mapping.DiTArch.WithDefaults).
+// The error lists every problem. New may run inside or outside mlx.Do.
+//
+// On success the model owns the weight arrays (see the package doc): the
+// caller must neither use nor free them afterwards. On error they stay the
+// caller's.
+func New(arch *mapping.DiTArch, ws map[string]*mlx.Array, opts Options) (*Model, error) {
+	a, err := resolveArch(arch)
+	if err != nil {
 		return nil, err
 	}
-	if err := opts.validate(); err != nil {
+	if opts, err = opts.resolve(); err != nil {
 		return nil, err
 	}
-	if err := weights.Check(cfg.Arch(), ws); err != nil {
+	if err := weights.Check(a, ws); err != nil {
 		return nil, fmt.Errorf("weights do not match the architecture: %w", err)
 	}
-
-	m := &Model{Config: cfg, opts: opts, used: make(map[*mlx.Array]bool)}
-	b := builder{m: m, weights: ws}
-	m.patchW, m.patchB = b.small("patch_embedding.weight"), b.small("patch_embedding.bias")
-	m.textIn, m.textOut = b.linear("text_embedding.layers.0"), b.linear("text_embedding.layers.2")
-	m.timeIn, m.timeOut = b.linear("time_embedding.layers.0"), b.linear("time_embedding.layers.2")
-	m.timeProj = b.linear("time_projection.layers.1")
-	m.blocks = make([]block, cfg.NumLayers)
-	for k := range m.blocks {
-		m.blocks[k] = b.block(fmt.Sprintf("blocks.%d", k))
-	}
-	m.headModulation = b.small("head.modulation")
-	m.head = b.linear("head.head")
-	if err := mlx.Eval(m.owned...); err != nil {
-		m.Free()
-		return nil, fmt.Errorf("dit: preparing weights: %w", err)
+	m := &Model{arch: a, opts: opts}
+	err = mlx.Do(func() error {
+		b := builder{m: m, weights: ws, used: make(map[*mlx.Array]bool)}
+		m.patchW, m.patchB = b.small("patch_embedding.weight"), b.small("patch_embedding.bias")
+		m.textIn, m.textOut = b.linear("text_embedding.layers.0"), b.linear("text_embedding.layers.2")
+		m.timeIn, m.timeOut = b.linear("time_embedding.layers.0"), b.linear("time_embedding.layers.2")
+		m.timeProj = b.linear("time_projection.layers.1")
+		m.blocks = make([]block, a.NumLayers)
+		for k := range m.blocks {
+			m.blocks[k] = b.block(fmt.Sprintf("blocks.%d", k))
+		}
+		m.headModulation = b.small("head.modulation")
+		m.head = b.linear("head.head")
+		if err := mlx.Eval(m.owned...); err != nil {
+			m.Free()
+			return fmt.Errorf("dit: preparing weights: %w", err)
+		}
+		m.owned = append(m.owned, weights.Take(ws, func(w *mlx.Array) bool { return b.used[w] })...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -77,6 +88,7 @@ func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
 type builder struct {
 	m       *Model
 	weights map[string]*mlx.Array
+	used    map[*mlx.Array]bool // weights the model references as given
 }
 
 // own keeps an array New created so that it outlives the current Do.
@@ -91,7 +103,7 @@ func (b builder) own(a *mlx.Array) *mlx.Array {
 func (b builder) small(name string) *mlx.Array {
 	w := b.weights[name]
 	if w.Dtype() == mlx.Float32 {
-		b.m.used[w] = true
+		b.used[w] = true
 		return w
 	}
 	return b.own(mlx.AsType(w, mlx.Float32))
@@ -101,10 +113,10 @@ func (b builder) small(name string) *mlx.Array {
 // the compute dtype now only with Options.CastAtLoad.
 func (b builder) linear(prefix string) linear {
 	w := b.weights[prefix+".weight"]
-	if dt := computeDtype(b.m.opts.Compute); b.m.opts.CastAtLoad && w.Dtype() != dt {
+	if dt := weights.MLXDType(b.m.opts.ComputeDType); b.m.opts.CastAtLoad && w.Dtype() != dt {
 		w = b.own(mlx.AsType(w, dt))
 	} else {
-		b.m.used[w] = true
+		b.used[w] = true
 	}
 	return linear{w: w, b: b.small(prefix + ".bias")}
 }
@@ -136,21 +148,18 @@ func (b builder) block(prefix string) block {
 	}
 }
 
-func computeDtype(p Precision) mlx.Dtype {
-	if p == BFloat16 {
-		return mlx.BFloat16
-	}
-	return mlx.Float32
-}
+// Arch returns a copy of the model's architecture (defaults applied).
+func (m *Model) Arch() *mapping.DiTArch { return m.arch.Clone() }
 
 // ParamCount is the number of parameters of the model's architecture.
-func (m *Model) ParamCount() int64 { return m.Config.ParamCount() }
+func (m *Model) ParamCount() int64 { return tensor.ParamCount(m.arch.RequiredMLX()) }
 
-// Options returns the options the model was built with.
+// Options returns the options the model was built with, its compute dtype
+// explicit.
 func (m *Model) Options() Options { return m.opts }
 
-// Free releases the arrays the model created (and, for a model from Load,
-// its weights). The model must not be used afterwards.
+// Free releases every array the model holds: the weights it took and the
+// converted copies it made. The model must not be used afterwards.
 func (m *Model) Free() {
 	_ = mlx.Do(func() error {
 		for _, a := range m.owned {

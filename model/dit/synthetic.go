@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/wanconv/wanconv/internal/detrand"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // Inputs are host-side forward inputs: X [InDim, Frames, H, W], T ([1, SeqLen]
@@ -20,15 +21,15 @@ type Inputs struct {
 // SyntheticInputs builds deterministic inputs from seed; the recipe is
 // spelled out in the package documentation so that other tools can
 // regenerate them bit for bit.
-func SyntheticInputs(cfg Config, frames, h, w, ctxLen int, seed uint64) (*Inputs, error) {
+func SyntheticInputs(arch *mapping.DiTArch, frames, h, w, ctxLen int, seed uint64) (*Inputs, error) {
 	if frames <= 0 || h <= 0 || w <= 0 || ctxLen <= 0 {
 		return nil, fmt.Errorf("dit: synthetic inputs: sizes must be positive (frames %d, h %d, w %d, context %d)",
 			frames, h, w, ctxLen)
 	}
-	if cfg.InDim <= 0 || cfg.TextDim <= 0 || cfg.PatchVolume() <= 0 {
-		return nil, fmt.Errorf("dit: synthetic inputs: config lacks in_dim/text_dim/patch_size")
+	if arch == nil || arch.InDim <= 0 || arch.TextDim <= 0 || arch.PatchVolume() <= 0 {
+		return nil, fmt.Errorf("dit: synthetic inputs: the architecture lacks in_dim/text_dim/patch_size")
 	}
-	p := cfg.PatchSize
+	p := arch.PatchSize
 	grid := [3]int{frames / p[0], h / p[1], w / p[2]}
 	if grid[0]*grid[1]*grid[2] == 0 {
 		return nil, fmt.Errorf("dit: synthetic inputs: latent %dx%dx%d is smaller than patch %v", frames, h, w, p)
@@ -36,14 +37,14 @@ func SyntheticInputs(cfg Config, frames, h, w, ctxLen int, seed uint64) (*Inputs
 	seqLen := grid[0] * grid[1] * grid[2]
 	g := detrand.New(seed)
 	in := &Inputs{
-		X:            g.Normals(cfg.InDim * frames * h * w),
-		XShape:       []int{cfg.InDim, frames, h, w},
-		Context:      g.Normals(ctxLen * cfg.TextDim),
-		ContextShape: []int{ctxLen, cfg.TextDim},
+		X:            g.Normals(arch.InDim * frames * h * w),
+		XShape:       []int{arch.InDim, frames, h, w},
+		Context:      g.Normals(ctxLen * arch.TextDim),
+		ContextShape: []int{ctxLen, arch.TextDim},
 		SeqLen:       seqLen,
 		Timestep:     float32(math.Floor(1000 * g.Uniform())),
 	}
-	if cfg.ModelType == ModelTypeTI2V {
+	if arch.ModelType == ModelTypeTI2V {
 		in.T = make([]float32, seqLen)
 		firstFrame := grid[1] * grid[2]
 		for i := firstFrame; i < seqLen; i++ {

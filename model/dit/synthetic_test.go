@@ -6,10 +6,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/internal/detrand"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 func TestSyntheticInputs(t *testing.T) {
-	cfg := Config{ModelType: ModelTypeTI2V, PatchSize: [3]int{1, 2, 2}, InDim: 3, TextDim: 5}
+	cfg := &mapping.DiTArch{ModelType: ModelTypeTI2V, PatchSize: []int{1, 2, 2}, InDim: 3, TextDim: 5}
 	in, err := SyntheticInputs(cfg, 2, 4, 6, 7, 42)
 	require.NoError(t, err)
 	require.Equal(t, []int{3, 2, 4, 6}, in.XShape)

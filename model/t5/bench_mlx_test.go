@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // benchEncode encodes a synthetic 512-token prompt (300 real tokens, the rest
@@ -15,7 +16,7 @@ import (
 // reports the peak MLX memory of the runs. The weights, which
 // LoadSafetensors reads lazily, are read in before the timer starts.
 func benchEncode(b *testing.B, m *Model, length int) {
-	ids, mask, err := SyntheticTokens(m.Config.Vocab, length, length*300/512, 2026)
+	ids, mask, err := SyntheticTokens(m.Arch().Vocab, length, length*300/512, 2026)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func BenchmarkEncodeTiny(b *testing.B) {
 // BenchmarkEncodeFullSize runs umt5-xxl from the converted directory named by
 // WANCONV_BENCH_DIR on 512 tokens with the default options (bfloat16 weights
 // take about 11.4 GB; each block's float32 copies add about 0.8 GB while it
-// runs). WANCONV_BENCH_MATMUL=weight multiplies in the weight dtype instead.
+// runs). WANCONV_BENCH_COMPUTE=bfloat16 sets Options.ComputeDType.
 func BenchmarkEncodeFullSize(b *testing.B) {
 	requireMLX(b)
 	dir := os.Getenv("WANCONV_BENCH_DIR")
@@ -54,13 +55,17 @@ func BenchmarkEncodeFullSize(b *testing.B) {
 		b.Skip("set WANCONV_BENCH_DIR to a converted full-size directory to run this benchmark")
 	}
 	opts := Options{}
-	if os.Getenv("WANCONV_BENCH_MATMUL") == "weight" {
-		opts.Matmul = MatmulWeightDType
+	if c := os.Getenv("WANCONV_BENCH_COMPUTE"); c != "" {
+		dt, err := tensor.ParseDType(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts.ComputeDType = dt
 	}
 	m := loadModel(b, dir, opts)
-	if m.Config != UMT5XXL() {
-		b.Logf("note: %s holds %+v, not umt5-xxl", dir, m.Config)
+	if a := m.Arch(); *a != *umt5XXL() {
+		b.Logf("note: %s holds %+v, not umt5-xxl", dir, a)
 	}
-	b.Logf("%d parameters, weights %s, matmuls %s", m.ParamCount(), m.WeightDType(), opts.Matmul)
+	b.Logf("%d parameters, weights %s, matmuls %s", m.ParamCount(), m.WeightDType(), m.Options().ComputeDType.Name())
 	benchEncode(b, m, 512)
 }

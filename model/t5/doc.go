@@ -16,11 +16,20 @@
 // the most negative finite float32 instead, and the softmax runs in float32.
 // Every query position is computed, padded ones included, as upstream does.
 //
-// The architecture comes from package mapping, the project's single source
-// of architecture knowledge: mapping.CheckConverted infers it from the
-// weights and checks they are exactly its required set (ConfigFromWeights,
-// ConfigFromTensors), and ConfigFromArch turns the T5Arch into a Config.
-// Pure-Go parts (configuration, tensor names, relative
+// The architecture is a *mapping.T5Arch: package mapping, the project's
+// single source of architecture knowledge, defines its fields and
+// validation and infers it from the weights (ArchFromWeights, through
+// mapping.CheckConverted, which also checks they are exactly its required
+// set); max_distance and eps are mapping's T5MaxDistance and T5Eps. Options
+// hold only the numerics (ComputeDType, the option all three models share).
+//
+// Ownership, the same rule in dit, t5 and vae: a successful New takes the
+// weight arrays it is given (the encoder uses them all as stored), detaches
+// them from the caller's mlx.Do scope and frees them in Free. After a
+// successful New the caller must neither use nor free them; after a failed
+// one they remain the caller's.
+//
+// Pure-Go parts (architecture checks, options, tensor names, relative
 // position buckets, synthetic tokens) build without MLX; the network itself
 // needs the `mlx` build tag.
 package t5

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/model/internal/weights"
 )
 
 // Encode runs the encoder on token ids [B, L] (any integer dtype) with an
@@ -17,7 +18,7 @@ import (
 //
 // Encode must run inside mlx.Do; the result belongs to the caller's scope.
 // Each block runs in its own mlx.Scoped and is evaluated before the next one
-// starts, so at most one block's temporaries (and, with MatmulFloat32 and
+// starts, so at most one block's temporaries (and, with float32 compute and
 // narrower weights, one block's float32 weight copies) are alive at a time.
 func (m *Model) Encode(ids, mask *mlx.Array) (*mlx.Array, error) {
 	if len(m.owned) == 0 {
@@ -27,13 +28,13 @@ func (m *Model) Encode(ids, mask *mlx.Array) (*mlx.Array, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := m.Config
+	a, dt := m.arch, weights.MLXDType(m.opts.ComputeDType)
 
 	x := m.embed(ids, batch, length)
 	if x == nil {
 		return nil, fmt.Errorf("t5: encode: embedding: %w", mlx.Err())
 	}
-	buckets := mlx.FromInt32s(BucketTable(length, length, cfg.NumBuckets, cfg.MaxDistance), length*length)
+	buckets := mlx.FromInt32s(BucketTable(length, length, a.NumBuckets, m.maxDistance), length*length)
 	var keep *mlx.Array // [B, 1, 1, L] bool: true where the key is a real token
 	if mask != nil {
 		keep = mlx.LogicalNot(mlx.Equal(mlx.AsType(mask, mlx.Int32), mlx.ScalarOf(0, mlx.Int32)))
@@ -46,7 +47,7 @@ func (m *Model) Encode(ids, mask *mlx.Array) (*mlx.Array, error) {
 	for k := range m.blocks {
 		blk := &m.blocks[k]
 		out := mlx.Scoped(func() []*mlx.Array {
-			y := blk.forward(x, buckets, keep, cfg, m.Options.Matmul)
+			y := blk.forward(x, buckets, keep, a, dt)
 			if mlx.Eval(y) != nil {
 				return nil
 			}
@@ -61,7 +62,7 @@ func (m *Model) Encode(ids, mask *mlx.Array) (*mlx.Array, error) {
 		x.Free() // the previous residual stream is no longer needed (y is evaluated)
 		x = out[0]
 	}
-	y := rmsNorm(x, m.norm, cfg.Eps)
+	y := rmsNorm(x, m.norm)
 	if err := mlx.Eval(y); err != nil {
 		return nil, fmt.Errorf("t5: encode: final norm: %w", err)
 	}
@@ -74,7 +75,7 @@ func (m *Model) embed(ids *mlx.Array, batch, length int) *mlx.Array {
 	out := mlx.Scoped(func() []*mlx.Array {
 		flat := mlx.Reshape(mlx.AsType(ids, mlx.Int32), batch*length)
 		x := mlx.Take(m.embedding, flat, 0)
-		x = mlx.AsType(mlx.Reshape(x, batch, length, m.Config.Dim), mlx.Float32)
+		x = mlx.AsType(mlx.Reshape(x, batch, length, m.arch.Dim), mlx.Float32)
 		if mlx.Eval(x) != nil {
 			return nil
 		}
@@ -119,8 +120,8 @@ func (m *Model) checkInputs(ids, mask *mlx.Array) (batch, length int, err error)
 	if err1 != nil || err2 != nil {
 		return 0, 0, fmt.Errorf("t5: encode: reading ids: %v %v", err1, err2)
 	}
-	if minID < 0 || maxID >= float64(m.Config.Vocab) {
-		return 0, 0, fmt.Errorf("t5: encode: token ids span [%g, %g], want [0, %d)", minID, maxID, m.Config.Vocab)
+	if minID < 0 || maxID >= float64(m.arch.Vocab) {
+		return 0, 0, fmt.Errorf("t5: encode: token ids span [%g, %g], want [0, %d)", minID, maxID, m.arch.Vocab)
 	}
 	return batch, length, nil
 }

@@ -5,6 +5,7 @@ package t5
 import (
 	"math"
 
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 )
 
@@ -14,17 +15,17 @@ const mostNegativeFloat32 = -math.MaxFloat32
 // forward is one T5SelfAttention layer on the float32 residual stream x
 // [B, L, dim]; buckets is the [L·L] bucket table and keep the [B,1,1,L] key
 // mask (nil = every key is real).
-func (b *block) forward(x, buckets, keep *mlx.Array, cfg Config, p MatmulPrecision) *mlx.Array {
-	h := rmsNorm(x, b.norm1, cfg.Eps)
-	bias := positionBias(b.posEmbedding, buckets, x.Dim(1), cfg.NumHeads)
-	x = mlx.Add(x, b.attn.forward(h, bias, keep, cfg, p))
-	h = rmsNorm(x, b.norm2, cfg.Eps)
-	return mlx.Add(x, b.ffn.forward(h, p))
+func (b *block) forward(x, buckets, keep *mlx.Array, a *mapping.T5Arch, dt mlx.Dtype) *mlx.Array {
+	h := rmsNorm(x, b.norm1)
+	bias := positionBias(b.posEmbedding, buckets, x.Dim(1), a.NumHeads)
+	x = mlx.Add(x, b.attn.forward(h, bias, keep, a, dt))
+	h = rmsNorm(x, b.norm2)
+	return mlx.Add(x, b.ffn.forward(h, dt))
 }
 
 // rmsNorm is T5LayerNorm in float32: x·rsqrt(mean(x²)+eps)·weight.
-func rmsNorm(x, weight *mlx.Array, eps float64) *mlx.Array {
-	return mlx.RMSNorm(x, mlx.AsType(weight, mlx.Float32), float32(eps))
+func rmsNorm(x, weight *mlx.Array) *mlx.Array {
+	return mlx.RMSNorm(x, mlx.AsType(weight, mlx.Float32), float32(mapping.T5Eps))
 }
 
 // positionBias gathers the block's relative position table [buckets, heads]
@@ -34,20 +35,23 @@ func positionBias(table, buckets *mlx.Array, length, heads int) *mlx.Array {
 	return mlx.Transpose(mlx.Reshape(bias, length, length, heads), 2, 0, 1)
 }
 
-// linear computes x·wᵀ for a float32 x [.., in] and w [out, in], in float32 or
-// in w's dtype, and returns float32.
-func linear(x, w *mlx.Array, p MatmulPrecision) *mlx.Array {
-	if p == MatmulWeightDType && w.Dtype() != mlx.Float32 {
-		y := mlx.Matmul(mlx.AsType(x, w.Dtype()), mlx.Transpose(w))
+// linear computes x·wᵀ for a float32 x [.., in] and w [out, in] in the
+// compute dtype dt and returns float32.
+func linear(x, w *mlx.Array, dt mlx.Dtype) *mlx.Array {
+	if dt != mlx.Float32 {
+		if w.Dtype() != dt {
+			w = mlx.AsType(w, dt)
+		}
+		y := mlx.Matmul(mlx.AsType(x, dt), mlx.Transpose(w))
 		return mlx.AsType(y, mlx.Float32)
 	}
 	return mlx.Matmul(x, mlx.Transpose(mlx.AsType(w, mlx.Float32)))
 }
 
 // forward is T5Attention without 1/√d scaling: softmax(q·kᵀ + bias, masked)·v.
-func (a *attention) forward(h, bias, keep *mlx.Array, cfg Config, p MatmulPrecision) *mlx.Array {
+func (a *attention) forward(h, bias, keep *mlx.Array, arch *mapping.T5Arch, p mlx.Dtype) *mlx.Array {
 	batch, length := h.Dim(0), h.Dim(1)
-	heads, hd := cfg.NumHeads, cfg.HeadDim()
+	heads, hd := arch.NumHeads, arch.HeadDim()
 	split := func(y *mlx.Array) *mlx.Array { // [B, L, H·D] → [B, H, L, D]
 		return mlx.Transpose(mlx.Reshape(y, batch, length, heads, hd), 0, 2, 1, 3)
 	}
@@ -67,7 +71,7 @@ func (a *attention) forward(h, bias, keep *mlx.Array, cfg Config, p MatmulPrecis
 }
 
 // forward is T5FeedForward: fc2(fc1(h) · gelu_tanh(gate(h))).
-func (f *feedForward) forward(h *mlx.Array, p MatmulPrecision) *mlx.Array {
+func (f *feedForward) forward(h *mlx.Array, p mlx.Dtype) *mlx.Array {
 	inner := mlx.Mul(linear(h, f.fc1, p), geluTanh(linear(h, f.gate, p)))
 	return linear(inner, f.fc2, p)
 }

@@ -8,13 +8,15 @@ import (
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/model/internal/weights"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Model is a T5 encoder whose weights live on MLX. Its weights are detached
 // from every scope (mlx.Keep) until Free.
 type Model struct {
-	Config  Config
-	Options Options
+	arch        *mapping.T5Arch // validated; the model's own copy
+	opts        Options         // resolved: ComputeDType is explicit
+	maxDistance int             // mapping.T5MaxDistance
 
 	embedding *mlx.Array // [vocab, dim]
 	blocks    []block
@@ -40,33 +42,43 @@ type feedForward struct {
 	fc2       *mlx.Array // [dim, dim_ffn]
 }
 
-// ConfigFromWeights infers the architecture from the converted weights'
+// ArchFromWeights infers the architecture from the converted weights'
 // names, dtypes and shapes through package mapping, which also checks that
-// the weights are exactly the architecture's set; see ConfigFromArch.
-func ConfigFromWeights(ws map[string]*mlx.Array) (Config, error) {
-	return weights.Infer(mapping.ComponentT5, ws, ConfigFromTensors)
+// the weights are exactly the architecture's set.
+func ArchFromWeights(ws map[string]*mlx.Array) (*mapping.T5Arch, error) {
+	a, err := weights.Infer(mapping.ComponentT5, ws, nil)
+	if err != nil {
+		return nil, err
+	}
+	return a.(*mapping.T5Arch), nil
 }
 
 // New builds the encoder from converted weights (MLX names). It reports, in
 // one error, every missing, wrong-shaped, unexpected or non-floating-point
-// tensor. The weights it uses are detached from the caller's scope
-// (mlx.Keep) and released by Free. New may be called inside or outside
-// mlx.Do.
-func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
+// tensor. New may be called inside or outside mlx.Do.
+//
+// On success the model owns the weight arrays (see the package doc): the
+// caller must neither use nor free them afterwards. On error they stay the
+// caller's.
+func New(arch *mapping.T5Arch, ws map[string]*mlx.Array, opts Options) (*Model, error) {
+	a, err := resolveArch(arch)
+	if err != nil {
 		return nil, err
 	}
-	if opts.Matmul != MatmulFloat32 && opts.Matmul != MatmulWeightDType {
-		return nil, fmt.Errorf("t5: unknown matmul precision %d", int(opts.Matmul))
+	if opts, err = opts.resolve(); err != nil {
+		return nil, err
 	}
-	m := &Model{Config: cfg, Options: opts}
-	err := mlx.Do(func() error {
-		if err := weights.Check(cfg.Arch(), ws); err != nil {
+	m := &Model{arch: a, opts: opts, maxDistance: mapping.T5MaxDistance}
+	err = mlx.Do(func() error {
+		if err := weights.Check(a, ws); err != nil {
+			return err
+		}
+		if err := mlx.Err(); err != nil {
 			return err
 		}
 		m.collect(ws)
-		mlx.Keep(m.owned...)
-		return mlx.Err()
+		m.owned = weights.Take(ws, func(*mlx.Array) bool { return true }) // the encoder uses every weight as stored
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -76,23 +88,18 @@ func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
 
 // collect picks the weights by name; they have been checked.
 func (m *Model) collect(ws map[string]*mlx.Array) {
-	take := func(name string) *mlx.Array {
-		a := ws[name]
-		m.owned = append(m.owned, a)
-		return a
-	}
-	m.embedding = take(nameTokenEmbedding)
-	for k := 0; k < m.Config.NumLayers; k++ {
+	m.embedding = ws[nameTokenEmbedding]
+	for k := 0; k < m.arch.NumLayers; k++ {
 		n := namesOfBlock(k)
 		m.blocks = append(m.blocks, block{
-			norm1:        take(n.Norm1),
-			norm2:        take(n.Norm2),
-			attn:         attention{q: take(n.Q), k: take(n.K), v: take(n.V), o: take(n.O)},
-			ffn:          feedForward{gate: take(n.Gate), fc1: take(n.FC1), fc2: take(n.FC2)},
-			posEmbedding: take(n.PosEmbedding),
+			norm1:        ws[n.Norm1],
+			norm2:        ws[n.Norm2],
+			attn:         attention{q: ws[n.Q], k: ws[n.K], v: ws[n.V], o: ws[n.O]},
+			ffn:          feedForward{gate: ws[n.Gate], fc1: ws[n.FC1], fc2: ws[n.FC2]},
+			posEmbedding: ws[n.PosEmbedding],
 		})
 	}
-	m.norm = take(nameFinalNorm)
+	m.norm = ws[nameFinalNorm]
 }
 
 // Load reads the encoder from a converted safetensors file (package layout
@@ -105,11 +112,11 @@ func Load(path string, opts Options) (*Model, error) {
 		if err != nil {
 			return err
 		}
-		cfg, err := ConfigFromWeights(ws)
+		arch, err := ArchFromWeights(ws)
 		if err != nil {
 			return err
 		}
-		m, err = New(cfg, ws, opts)
+		m, err = New(arch, ws, opts)
 		return err
 	})
 	if err != nil {
@@ -118,7 +125,8 @@ func Load(path string, opts Options) (*Model, error) {
 	return m, nil
 }
 
-// Free releases the weights. The model must not be used afterwards.
+// Free releases the weights the model took. The model must not be used
+// afterwards.
 func (m *Model) Free() {
 	if m == nil || len(m.owned) == 0 {
 		return
@@ -137,5 +145,12 @@ func (m *Model) Free() {
 // writes one dtype per component).
 func (m *Model) WeightDType() mlx.Dtype { return m.embedding.Dtype() }
 
+// Arch returns a copy of the model's architecture.
+func (m *Model) Arch() *mapping.T5Arch { return m.arch.Clone() }
+
+// Options returns the options the model was built with, its compute dtype
+// explicit.
+func (m *Model) Options() Options { return m.opts }
+
 // ParamCount is the number of parameters.
-func (m *Model) ParamCount() int64 { return m.Config.ParamCount() }
+func (m *Model) ParamCount() int64 { return tensor.ParamCount(m.arch.RequiredMLX()) }

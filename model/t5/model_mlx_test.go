@@ -3,6 +3,7 @@
 package t5
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 func TestEncodeMatchesUpstreamFloat32(t *testing.T) {
@@ -19,7 +21,7 @@ func TestEncodeMatchesUpstreamFloat32(t *testing.T) {
 	g := loadGolden(t)
 	m := loadModel(t, convertTiny(t, "float32"), Options{})
 	require.Equal(t, mlx.Float32, m.WeightDType())
-	require.Equal(t, tinyConfig(), m.Config)
+	require.Equal(t, tinyArch(), m.Arch())
 	require.Equal(t, int64(115264), m.ParamCount())
 
 	got, err := m.EncodeTokens(g.ids, g.mask)
@@ -33,20 +35,20 @@ func TestEncodeMatchesUpstreamBFloat16(t *testing.T) {
 	requireMLX(t)
 	g := loadGolden(t)
 	path := convertTiny(t, "bfloat16")
-	for _, p := range []MatmulPrecision{MatmulFloat32, MatmulWeightDType} {
-		m := loadModel(t, path, Options{Matmul: p})
+	for _, p := range []tensor.DType{tensor.F32, tensor.BF16} {
+		m := loadModel(t, path, Options{ComputeDType: p})
 		require.Equal(t, mlx.BFloat16, m.WeightDType())
 		got, err := m.EncodeTokens(g.ids, g.mask)
 		require.NoError(t, err)
 		maxAbs, std := errorStats(t, got, g.output)
-		t.Logf("bfloat16 weights, %s matmuls: max|err| = %.3g, max|err|/std(ref) = %.3g", p, maxAbs, maxAbs/std)
+		t.Logf("bfloat16 weights, %s matmuls: max|err| = %.3g, max|err|/std(ref) = %.3g", p.Name(), maxAbs, maxAbs/std)
 		switch p {
-		case MatmulFloat32:
+		case tensor.F32:
 			// The acceptance bound for bfloat16 weights is 2e-2; the tiny source is
 			// bfloat16 already, so the upcast weights are exact and the float32
 			// bound holds as well.
 			require.LessOrEqual(t, maxAbs/std, 1e-4)
-		case MatmulWeightDType:
+		case tensor.BF16:
 			// Rounding the activations to bfloat16 before each projection costs
 			// about 3.8e-2 on this random tiny model (3.1e-2 from the rounded
 			// inputs alone); the bound only guards against regressions.
@@ -77,7 +79,7 @@ func TestEncodeIgnoresPaddedKeys(t *testing.T) {
 	require.NoError(t, err)
 	b, err := m.EncodeTokens(altered, g.mask)
 	require.NoError(t, err)
-	dim := m.Config.Dim
+	dim := m.Arch().Dim
 	realDiff, _ := errorStats(t, a[:valid*dim], b[:valid*dim])
 	padDiff, _ := errorStats(t, a[valid*dim:], b[valid*dim:])
 	require.LessOrEqual(t, realDiff, 1e-6)
@@ -94,7 +96,7 @@ func TestEncodeBatchRowsAreIndependent(t *testing.T) {
 	requireMLX(t)
 	g := loadGolden(t)
 	m := loadModel(t, convertTiny(t, "float32"), Options{})
-	second, secondMask, err := SyntheticTokens(m.Config.Vocab, g.length, 10, 7)
+	second, secondMask, err := SyntheticTokens(m.Arch().Vocab, g.length, 10, 7)
 	require.NoError(t, err)
 	var batched []float32
 	var shape []int
@@ -159,28 +161,33 @@ func TestEncodeRejectsBadInputs(t *testing.T) {
 func TestNewReportsEveryWeightProblem(t *testing.T) {
 	requireMLX(t)
 	path := convertTiny(t, "float32")
-	var cfg Config
-	var cfgErr error
+	var arch *mapping.T5Arch
+	var archErr error
 	var errs [3]error
 	require.NoError(t, mlx.Do(func() error {
 		weights, _, err := mlx.LoadSafetensors(path)
 		if err != nil {
 			return err
 		}
-		cfg, cfgErr = ConfigFromWeights(weights)
+		arch, archErr = ArchFromWeights(weights)
 		delete(weights, "blocks.1.attn.k.weight")
 		weights["blocks.0.ffn.fc2.weight"] = mlx.Zeros(mlx.Float32, 64, 64)
 		weights["blocks.0.norm1.weight"] = mlx.Zeros(mlx.Int32, 64)
-		_, errs[0] = New(cfg, weights, Options{})
+		_, errs[0] = New(arch, weights, Options{})
 
 		weights["blocks.1.attn.k.weight"] = mlx.Zeros(mlx.Float32, 64, 64)
 		weights["blocks.0.ffn.fc2.weight"] = mlx.Zeros(mlx.Float32, 64, 128)
-		_, errs[1] = New(cfg, weights, Options{})
-		_, errs[2] = New(cfg, weights, Options{Matmul: MatmulPrecision(9)})
+		_, errs[1] = New(arch, weights, Options{})
+		_, errs[2] = New(arch, weights, Options{ComputeDType: tensor.F16})
+		for name, w := range weights { // a failed New takes nothing
+			if !w.Valid() {
+				return fmt.Errorf("failed New freed %s", name)
+			}
+		}
 		return nil
 	}))
-	require.NoError(t, cfgErr)
-	require.Equal(t, tinyConfig(), cfg)
+	require.NoError(t, archErr)
+	require.Equal(t, tinyArch(), arch)
 	require.Equal(t, map[string]mapping.ProblemKind{
 		"blocks.1.attn.k.weight":  mapping.ProblemMissing,
 		"blocks.0.ffn.fc2.weight": mapping.ProblemShape,
@@ -190,7 +197,7 @@ func TestNewReportsEveryWeightProblem(t *testing.T) {
 	require.ErrorContains(t, errs[0], "wrong-shape tensor blocks.0.ffn.fc2.weight: has shape (64, 64), the architecture requires (64, 128)")
 	require.Equal(t, map[string]mapping.ProblemKind{"blocks.0.norm1.weight": mapping.ProblemDType}, mapping.ProblemKinds(errs[1]))
 	require.ErrorContains(t, errs[1], "dtype tensor blocks.0.norm1.weight: dtype int32 is not a floating-point type")
-	require.ErrorContains(t, errs[2], "unknown matmul precision 9")
+	require.EqualError(t, errs[2], "t5: compute dtype float16 is not supported (want float32 or bfloat16)")
 }
 
 func TestLoadErrorsNameTheFile(t *testing.T) {
@@ -213,4 +220,47 @@ func TestLoadFromConvertedDirectory(t *testing.T) {
 	maxAbs, std := errorStats(t, got, g.output)
 	require.LessOrEqual(t, maxAbs/std, 1e-4)
 	require.False(t, math.IsNaN(maxAbs))
+}
+
+// A successful New takes the weights: they outlive the Do that loaded them
+// and Free brings memory back to where it was before loading.
+func TestNewTakesTheWeights(t *testing.T) {
+	requireMLX(t)
+	path := convertTiny(t, "float32")
+	active := func() (n int64) {
+		require.NoError(t, mlx.Do(func() error { n = mlx.ActiveMemory(); return nil }))
+		return n
+	}
+	before := active()
+	var m *Model
+	var embedding *mlx.Array
+	require.NoError(t, mlx.Do(func() error {
+		weights, _, err := mlx.LoadSafetensors(path)
+		if err != nil {
+			return err
+		}
+		if err := mlx.Eval(mapValues(weights)...); err != nil {
+			return err
+		}
+		arch, err := ArchFromWeights(weights)
+		if err != nil {
+			return err
+		}
+		embedding = weights[nameTokenEmbedding]
+		m, err = New(arch, weights, Options{})
+		return err
+	}))
+	require.True(t, embedding.Valid(), "the weights outlive the loading Do")
+	require.InDelta(t, before+m.ParamCount()*4, active(), 16<<10)
+	m.Free()
+	require.False(t, embedding.Valid())
+	require.InDelta(t, before, active(), 16<<10)
+}
+
+func mapValues(ws map[string]*mlx.Array) []*mlx.Array {
+	out := make([]*mlx.Array, 0, len(ws))
+	for _, a := range ws {
+		out = append(out, a)
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/internal/detrand"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 )
 
@@ -20,10 +21,10 @@ type refWeights map[string][]float64
 
 // randomWeights fills every required tensor with deterministic values in
 // [−scale, scale) (norm weights around 1).
-func randomWeights(cfg Config, seed uint64) refWeights {
+func randomWeights(a *mapping.T5Arch, seed uint64) refWeights {
 	w := refWeights{}
 	g := detrand.New(seed)
-	for _, s := range cfg.Arch().RequiredMLX() {
+	for _, s := range a.RequiredMLX() {
 		vals := make([]float64, s.NumElements())
 		for i := range vals {
 			u := float64(g.Uint64()>>40) / (1 << 24) // [0, 1), exact in float32
@@ -70,7 +71,9 @@ func refLinear(x [][]float64, w []float64, out int) [][]float64 {
 	return res
 }
 
-func refEncode(cfg Config, w refWeights, ids, mask []int32) [][]float64 {
+// refEncode runs the encoder of architecture cfg in float64, with relative
+// distances from maxDistance on sharing the last bucket.
+func refEncode(cfg *mapping.T5Arch, maxDistance int, w refWeights, ids, mask []int32) [][]float64 {
 	L, hd := len(ids), cfg.HeadDim()
 	x := make([][]float64, L)
 	for l, id := range ids {
@@ -78,7 +81,7 @@ func refEncode(cfg Config, w refWeights, ids, mask []int32) [][]float64 {
 	}
 	for k := 0; k < cfg.NumLayers; k++ {
 		n := namesOfBlock(k)
-		h := refRMS(x, w[n.Norm1], cfg.Eps)
+		h := refRMS(x, w[n.Norm1], mapping.T5Eps)
 		q, kk, v := refLinear(h, w[n.Q], cfg.DimAttn), refLinear(h, w[n.K], cfg.DimAttn), refLinear(h, w[n.V], cfg.DimAttn)
 		ctx := make([][]float64, L)
 		for i := range ctx {
@@ -96,7 +99,7 @@ func refEncode(cfg Config, w refWeights, ids, mask []int32) [][]float64 {
 					for c := 0; c < hd; c++ {
 						s += q[i][head*hd+c] * kk[j][head*hd+c]
 					}
-					s += w[n.PosEmbedding][RelativeBucket(j-i, cfg.NumBuckets, cfg.MaxDistance)*cfg.NumHeads+head]
+					s += w[n.PosEmbedding][RelativeBucket(j-i, cfg.NumBuckets, maxDistance)*cfg.NumHeads+head]
 					logits[j] = s
 					maxLogit = math.Max(maxLogit, s)
 				}
@@ -123,7 +126,7 @@ func refEncode(cfg Config, w refWeights, ids, mask []int32) [][]float64 {
 				x[l][i] += o[l][i]
 			}
 		}
-		h = refRMS(x, w[n.Norm2], cfg.Eps)
+		h = refRMS(x, w[n.Norm2], mapping.T5Eps)
 		gate, fc1 := refLinear(h, w[n.Gate], cfg.DimFFN), refLinear(h, w[n.FC1], cfg.DimFFN)
 		for l := range gate {
 			for i, g := range gate[l] {
@@ -138,13 +141,16 @@ func refEncode(cfg Config, w refWeights, ids, mask []int32) [][]float64 {
 			}
 		}
 	}
-	return refRMS(x, w[nameFinalNorm], cfg.Eps)
+	return refRMS(x, w[nameFinalNorm], mapping.T5Eps)
 }
 
 func TestEncodeMatchesFloat64ReferenceWithClampedBuckets(t *testing.T) {
 	requireMLX(t)
-	cfg := Config{Vocab: 37, Dim: 20, DimAttn: 12, DimFFN: 28, NumHeads: 3, NumLayers: 2,
-		NumBuckets: 8, MaxDistance: 10, Eps: DefaultEps}
+	// max_distance is mapping.T5MaxDistance (128) in every real encoder; the
+	// test lowers the model's copy to 10 so that a short sequence reaches the
+	// clamped buckets.
+	const maxDistance = 10
+	cfg := &mapping.T5Arch{Vocab: 37, Dim: 20, DimAttn: 12, DimFFN: 28, NumHeads: 3, NumLayers: 2, NumBuckets: 8}
 	require.NoError(t, cfg.Validate())
 	w := randomWeights(cfg, 11)
 	const L = 29 // distances up to 28 > max_distance 10
@@ -153,13 +159,13 @@ func TestEncodeMatchesFloat64ReferenceWithClampedBuckets(t *testing.T) {
 	for _, j := range []int{4, 13, 14, 27} { // padding among real keys
 		mask[j] = 0
 	}
-	want := refEncode(cfg, w, ids, mask)
+	want := refEncode(cfg, maxDistance, w, ids, mask)
 
 	var got []float32
 	var newErr error
 	require.NoError(t, mlx.Do(func() error {
 		arrays := map[string]*mlx.Array{}
-		for _, s := range cfg.Arch().RequiredMLX() {
+		for _, s := range cfg.RequiredMLX() {
 			vals := make([]float32, len(w[s.Name]))
 			for i, v := range w[s.Name] {
 				vals[i] = float32(v)
@@ -175,6 +181,7 @@ func TestEncodeMatchesFloat64ReferenceWithClampedBuckets(t *testing.T) {
 			return nil
 		}
 		defer m.Free()
+		m.maxDistance = maxDistance
 		y, err := m.Encode(mlx.FromInt32s(ids, 1, L), mlx.FromInt32s(mask, 1, L))
 		if err != nil {
 			return err
@@ -195,9 +202,7 @@ func TestEncodeMatchesFloat64ReferenceWithClampedBuckets(t *testing.T) {
 
 	// The same check fails when the buckets are not clamped: the reference
 	// with a larger max_distance differs visibly.
-	wide := cfg
-	wide.MaxDistance = 64
-	other := refEncode(wide, w, ids, mask)
+	other := refEncode(cfg, 64, w, ids, mask)
 	var diff float64
 	for l := range other {
 		for i := range other[l] {

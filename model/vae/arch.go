@@ -3,55 +3,65 @@ package vae
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/wanconv/wanconv/mapping"
-	"github.com/wanconv/wanconv/tensor"
 )
 
-// ConfigFromArch builds the VAE configuration from the architecture package
-// mapping inferred from the weights, and validates it. Attention inside the
-// resolution levels (attn_scales, empty in Wan2.2) is refused, and so are
-// decoder temporal-upsample flags that are not the reverse of the encoder's
-// temporal-downsample flags (upstream always mirrors them).
-func ConfigFromArch(a *mapping.VAEArch) (Config, error) {
+// PatchSize is the spatial patchify factor applied before the encoder (and
+// undone after the decoder): 3 RGB channels become 3·2·2 = 12.
+const PatchSize = 2
+
+// videoChannels is the number of colour channels of a video.
+const videoChannels = 3
+
+// patchChannels is the channel count after patchify.
+const patchChannels = videoChannels * PatchSize * PatchSize
+
+// resolveArch returns the model's own copy of a, validated by mapping. The
+// latent width must be that of Wan2.2's latent normalisation constants (48).
+func resolveArch(a *mapping.VAEArch) (*mapping.VAEArch, error) {
 	if a == nil {
-		return Config{}, errors.New("vae: no architecture")
+		return nil, errors.New("vae: no architecture")
 	}
-	if len(a.AttnScales) > 0 {
-		return Config{}, fmt.Errorf("vae: attention in the resolution levels (attn_scales %v) is not supported", a.AttnScales)
+	if err := a.Validate(); err != nil {
+		return nil, err // a *mapping.PlanError, which names the component
 	}
-	c := Config{Dim: a.Dim, DecDim: a.DecDim, ZDim: a.ZDim, DimMult: slices.Clone(a.DimMult),
-		NumResBlocks: a.NumResBlocks, TemporalDownsample: slices.Clone(a.TemperalDownsample)}
-	if !slices.Equal(c.temporalUpsample(), a.TemperalUpsample) {
-		return Config{}, fmt.Errorf("vae: temperal_upsample %v is not the reverse of temperal_downsample %v",
-			a.TemperalUpsample, a.TemperalDownsample)
+	if a.ZDim != len(latentMean) {
+		return nil, fmt.Errorf("vae: z_dim %d does not match the %d latent normalisation constants of Wan2.2", a.ZDim, len(latentMean))
 	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
-	}
-	return c, nil
+	return a.Clone(), nil
 }
 
-// Arch returns c as a mapping architecture, whose RequiredMLX lists every
-// weight the VAE needs (MLX names and converted shapes).
-func (c Config) Arch() *mapping.VAEArch {
-	return &mapping.VAEArch{Dim: c.Dim, DecDim: c.DecDim, ZDim: c.ZDim, DimMult: slices.Clone(c.DimMult),
-		NumResBlocks: c.NumResBlocks, AttnScales: []float64{},
-		TemperalDownsample: slices.Clone(c.TemporalDownsample), TemperalUpsample: c.temporalUpsample()}
-}
+// spatialFactor is the ratio between video and latent height (or width).
+func spatialFactor(a *mapping.VAEArch) int { return PatchSize << (len(a.DimMult) - 1) }
 
-// ConfigFromTensors infers the configuration of converted VAE weights
-// described by name, dtype and shape: mapping.CheckConverted infers the
-// architecture and checks that the set is exactly the one it requires,
-// naming every missing, unexpected or wrong-shaped tensor.
-func ConfigFromTensors(infos []tensor.Info) (Config, error) {
-	arch, err := mapping.CheckConverted(mapping.ComponentVAE, infos, nil)
-	if err != nil {
-		return Config{}, err // a *mapping.PlanError, which names the component
+// temporalFactor is the number of video frames per latent frame after the
+// first one.
+func temporalFactor(a *mapping.VAEArch) int {
+	f := 1
+	for _, t := range a.TemperalDownsample {
+		if t {
+			f *= 2
+		}
 	}
-	return ConfigFromArch(arch.(*mapping.VAEArch))
+	return f
 }
 
-// ParamCount is the number of parameters of the architecture.
-func (c Config) ParamCount() int64 { return tensor.ParamCount(c.Arch().RequiredMLX()) }
+// latentFrames is the number of latent frames Encode produces for a video
+// of the given length: upstream encodes the first frame and then complete
+// groups of temporalFactor frames, ignoring a trailing partial group.
+func latentFrames(a *mapping.VAEArch, videoFrames int) int {
+	if videoFrames < 1 {
+		return 0
+	}
+	return 1 + (videoFrames-1)/temporalFactor(a)
+}
+
+// videoFrames is the number of frames Decode produces for a latent of the
+// given length.
+func videoFrames(a *mapping.VAEArch, latentFrames int) int {
+	if latentFrames < 1 {
+		return 0
+	}
+	return 1 + (latentFrames-1)*temporalFactor(a)
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // BenchmarkVAEFullSize decodes a (48, 2, 8, 8) latent into a 5-frame
@@ -24,14 +25,14 @@ func BenchmarkVAEFullSize(b *testing.B) {
 	}
 	opts := Options{}
 	if os.Getenv("WANCONV_BENCH_DTYPE") == "bfloat16" {
-		opts.ComputeDType = mlx.BFloat16
+		opts.ComputeDType = tensor.BF16
 	}
 	m, err := Load(filepath.Join(dir, layout.Wanconv.VAE), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer m.Free()
-	if c := m.Config(); c.Dim != 160 || c.DecDim != 256 {
+	if c := m.Arch(); c.Dim != 160 || c.DecDim != 256 {
 		b.Fatalf("%s is not the full-size VAE (dim %d, dec_dim %d)", dir, c.Dim, c.DecDim)
 	}
 	// A smooth deterministic latent in the normalised range.

@@ -23,15 +23,15 @@ func TestChunkingRulesNonSquare(t *testing.T) {
 		encode := func(frames int) []float32 {
 			lat, err := m.Encode(mlx.SliceAxis(video, 1, 0, frames))
 			require.NoError(t, err)
-			require.Equal(t, []int{48, m.Config().LatentFrames(frames), h / 16, w / 16}, lat.Shape(), "%d frames", frames)
+			require.Equal(t, []int{48, m.LatentFrames(frames), h / 16, w / 16}, lat.Shape(), "%d frames", frames)
 			return values(t, lat)
 		}
 		lat9 := encode(9)
-		require.Equal(t, []int{48, 3, 2, 3}, []int{48, m.Config().LatentFrames(9), 2, 3})
+		require.Equal(t, []int{48, 3, 2, 3}, []int{48, m.LatentFrames(9), 2, 3})
 		lat7 := encode(7)
 		lat5 := encode(5)
 		lat1 := encode(1)
-		require.Equal(t, 2, m.Config().LatentFrames(7))
+		require.Equal(t, 2, m.LatentFrames(7))
 
 		// Frames 5 and 6 of a 7-frame video do not fill a chunk: upstream
 		// ignores them, so the latent equals the 5-frame one.
@@ -57,7 +57,7 @@ func TestChunkingRulesNonSquare(t *testing.T) {
 		decode := func(latentFrames int) []float32 {
 			v, err := m.Decode(mlx.SliceAxis(z, 1, 0, latentFrames))
 			require.NoError(t, err)
-			require.Equal(t, []int{3, m.Config().VideoFrames(latentFrames), h, w}, v.Shape())
+			require.Equal(t, []int{3, m.VideoFrames(latentFrames), h, w}, v.Shape())
 			return values(t, v)
 		}
 		dec3 := decode(3)

@@ -90,7 +90,7 @@ func (m *Model) Encode(video *mlx.Array) (*mlx.Array, error) {
 	if video == nil || !video.Valid() {
 		return nil, fmt.Errorf("vae encode: invalid video array")
 	}
-	sf := m.cfg.SpatialFactor()
+	sf := spatialFactor(m.arch)
 	s := video.Shape()
 	if len(s) != 4 || s[0] != videoChannels || s[1] < 1 || s[2] < sf || s[3] < sf || s[2]%sf != 0 || s[3]%sf != 0 {
 		return nil, fmt.Errorf("vae encode: video shape %v, want [3, F ≥ 1, H, W] with H and W positive multiples of %d", s, sf)
@@ -134,8 +134,8 @@ func (m *Model) Decode(latent *mlx.Array) (*mlx.Array, error) {
 		return nil, fmt.Errorf("vae decode: invalid latent array")
 	}
 	s := latent.Shape()
-	if len(s) != 4 || s[0] != m.cfg.ZDim || s[1] < 1 || s[2] < 1 || s[3] < 1 {
-		return nil, fmt.Errorf("vae decode: latent shape %v, want [%d, F ≥ 1, h ≥ 1, w ≥ 1]", s, m.cfg.ZDim)
+	if len(s) != 4 || s[0] != m.arch.ZDim || s[1] < 1 || s[2] < 1 || s[3] < 1 {
+		return nil, fmt.Errorf("vae decode: latent shape %v, want [%d, F ≥ 1, h ≥ 1, w ≥ 1]", s, m.arch.ZDim)
 	}
 	return scopedResult(func() (*mlx.Array, error) {
 		// Denormalise in float32 as upstream does (z / (1/std) + mean),

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,20 +81,40 @@ func releaseShapes(t *testing.T) map[string][]int {
 // infosOf describes MLX-named shapes as float32 tensors for mapping.
 func infosOf(shapes map[string][]int) []tensor.Info { return weights.InfosOf(shapes, tensor.F32) }
 
-func TestConfigFromArchRelease(t *testing.T) {
+// archOf infers the architecture of converted tensors as ArchFromWeights
+// does (mapping.CheckConverted).
+func archOf(infos []tensor.Info) (*mapping.VAEArch, error) {
+	a, err := mapping.CheckConverted(mapping.ComponentVAE, infos, nil)
+	if err != nil {
+		return nil, err
+	}
+	return a.(*mapping.VAEArch), nil
+}
+
+// smallArch is a valid architecture with the release's level structure.
+func smallArch() *mapping.VAEArch {
+	return &mapping.VAEArch{Dim: 16, DecDim: 8, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
+		AttnScales: []float64{}, TemperalDownsample: []bool{false, true, true}, TemperalUpsample: []bool{true, true, false}}
+}
+
+func TestArchRelease(t *testing.T) {
 	shapes := releaseShapes(t)
-	cfg, err := ConfigFromTensors(infosOf(shapes))
+	a, err := archOf(infosOf(shapes))
 	require.NoError(t, err)
-	require.Equal(t, Config{
-		Dim: 160, DecDim: 256, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
-		TemporalDownsample: []bool{false, true, true},
-	}, cfg)
-	required := cfg.Arch().RequiredMLX()
+	require.Equal(t, &mapping.VAEArch{
+		Dim: 160, DecDim: 256, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2, AttnScales: []float64{},
+		TemperalDownsample: []bool{false, true, true}, TemperalUpsample: []bool{true, true, false},
+	}, a)
+	resolved, err := resolveArch(a)
+	require.NoError(t, err)
+	require.Equal(t, a, resolved)
+	require.NotSame(t, a, resolved, "the model keeps its own copy")
+	required := resolved.RequiredMLX()
 	require.Len(t, required, 196)
-	require.NoError(t, mapping.CheckRequired(cfg.Arch(), infosOf(shapes)))
-	require.Equal(t, int64(704688668), cfg.ParamCount())
-	require.Equal(t, 16, cfg.SpatialFactor())
-	require.Equal(t, 4, cfg.TemporalFactor())
+	require.NoError(t, mapping.CheckRequired(resolved, infosOf(shapes)))
+	require.Equal(t, int64(704688668), tensor.ParamCount(required))
+	require.Equal(t, 16, spatialFactor(resolved))
+	require.Equal(t, 4, temporalFactor(resolved))
 }
 
 type goldenVAE struct {
@@ -110,6 +131,16 @@ type goldenVAE struct {
 	LatentInvStd []float64 `json:"latent_inv_std"`
 }
 
+// arch is the architecture golden.json records (upstream mirrors the
+// temporal flags for the decoder).
+func (g goldenVAE) arch() *mapping.VAEArch {
+	up := slices.Clone(g.Config.TemperalDownsample)
+	slices.Reverse(up)
+	return &mapping.VAEArch{Dim: g.Config.Dim, DecDim: g.Config.DecDim, ZDim: g.Config.ZDim, DimMult: g.Config.DimMult,
+		NumResBlocks: g.Config.NumResBlocks, AttnScales: []float64{}, TemperalDownsample: g.Config.TemperalDownsample,
+		TemperalUpsample: up}
+}
+
 func readGoldenVAE(t *testing.T) goldenVAE {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.FromSlash(goldenPath))
@@ -121,37 +152,28 @@ func readGoldenVAE(t *testing.T) goldenVAE {
 	return g.VAE
 }
 
-func TestTinyConfigParamCount(t *testing.T) {
+func TestTinyArchParamCount(t *testing.T) {
 	g := readGoldenVAE(t)
-	cfg := Config{
-		Dim: g.Config.Dim, DecDim: g.Config.DecDim, ZDim: g.Config.ZDim, DimMult: g.Config.DimMult,
-		NumResBlocks: g.Config.NumResBlocks, TemporalDownsample: g.Config.TemperalDownsample,
-	}
-	require.NoError(t, cfg.Validate())
-	require.Equal(t, g.ParamCount, cfg.ParamCount())
-
-	// The architecture round-trips through mapping, and mapping reads the
-	// tiny release's .pth as this configuration.
-	back, err := ConfigFromArch(cfg.Arch())
+	a, err := resolveArch(g.arch())
 	require.NoError(t, err)
-	require.Equal(t, cfg, back)
+	require.Equal(t, g.ParamCount, tensor.ParamCount(a.RequiredMLX()))
+
+	// mapping reads the tiny release's .pth as this architecture.
 	f, err := pth.Open(filepath.Join("..", "..", "golden", "wan2.2-tiny", "Wan2.2_VAE.pth"))
 	require.NoError(t, err)
 	defer f.Close()
-	arch, err := mapping.InferVAE(f.Tensors())
+	inferred, err := mapping.InferVAE(f.Tensors())
 	require.NoError(t, err)
-	back, err = ConfigFromArch(arch)
-	require.NoError(t, err)
-	require.Equal(t, cfg, back)
+	require.Equal(t, g.arch(), inferred)
 }
 
-func TestConfigFromTensorsListsEveryProblem(t *testing.T) {
+func TestArchListsEveryProblem(t *testing.T) {
 	shapes := releaseShapes(t)
 	delete(shapes, "decoder.middle.layers.1.to_qkv.weight")
 	delete(shapes, "encoder.head.layers.0.gamma")
 	shapes["decoder.head.layers.0.gamma"] = []int{256, 1, 1, 1}
 	shapes["decoder.extra.weight"] = []int{1}
-	_, err := ConfigFromTensors(infosOf(shapes))
+	_, err := archOf(infosOf(shapes))
 	require.Equal(t, map[string]mapping.ProblemKind{
 		"decoder.middle.layers.1.to_qkv.weight": mapping.ProblemMissing,
 		"encoder.head.layers.0.gamma":           mapping.ProblemMissing,
@@ -161,52 +183,53 @@ func TestConfigFromTensorsListsEveryProblem(t *testing.T) {
 	require.ErrorContains(t, err, "missing tensor decoder.middle.layers.1.to_qkv.weight: required with shape (3072, 1, 1, 1024)")
 }
 
-func TestConfigFromTensorsErrors(t *testing.T) {
-	_, err := ConfigFromTensors(nil)
+func TestArchErrors(t *testing.T) {
+	_, err := archOf(nil)
 	require.ErrorContains(t, err, "encoder.conv1.weight")
 
 	shapes := releaseShapes(t)
 	shapes["encoder.conv1.weight"] = []int{160, 3, 3, 3, 3}
-	_, err = ConfigFromTensors(infosOf(shapes))
+	_, err = archOf(infosOf(shapes))
 	require.Equal(t, map[string]mapping.ProblemKind{"encoder.conv1.weight": mapping.ProblemShape}, mapping.ProblemKinds(err), "%v", err)
 
 	shapes = releaseShapes(t)
 	shapes["encoder.conv1.weight"] = []int{160, 12, 3, 3}
-	_, err = ConfigFromTensors(infosOf(shapes))
+	_, err = archOf(infosOf(shapes))
 	require.ErrorContains(t, err, "encoder.conv1.weight")
 }
 
-func TestConfigFromArchRefusals(t *testing.T) {
-	good := Config{Dim: 16, DecDim: 8, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
-		TemporalDownsample: []bool{false, true, true}}
-	a := good.Arch()
-	require.Equal(t, []bool{true, true, false}, a.TemperalUpsample)
+func TestResolveArch(t *testing.T) {
+	_, err := resolveArch(nil)
+	require.EqualError(t, err, "vae: no architecture")
+	a := smallArch()
 	a.AttnScales = []float64{0.5}
-	_, err := ConfigFromArch(a)
-	require.ErrorContains(t, err, "attention in the resolution levels (attn_scales [0.5]) is not supported")
-	a = good.Arch()
-	a.TemperalUpsample = []bool{false, true, true}
-	_, err = ConfigFromArch(a)
-	require.ErrorContains(t, err, "temperal_upsample [false true true] is not the reverse of temperal_downsample [false true true]")
-	a = good.Arch()
 	a.NumResBlocks = 0
-	_, err = ConfigFromArch(a)
-	require.ErrorContains(t, err, "num_res_blocks = 0")
+	_, err = resolveArch(a)
+	require.ErrorContains(t, err, "architecture: attn_scales [0.5] must be empty")
+	require.ErrorContains(t, err, "architecture: num_res_blocks 0 must be at least 1")
+	require.Len(t, err.(*mapping.PlanError).Problems, 2, "%v", err)
+	a = smallArch()
+	a.TemperalUpsample = []bool{false, true, true}
+	_, err = resolveArch(a)
+	require.ErrorContains(t, err, "decoder temporal upsample flags [false true true] are not the reverse of the encoder's temporal downsample flags [false true true]")
+	a = smallArch()
+	a.DimMult = []int{1, 3, 4, 4}
+	_, err = resolveArch(a)
+	require.ErrorContains(t, err, "do not group into")
+	a = smallArch()
+	a.ZDim = 16
+	_, err = resolveArch(a)
+	require.EqualError(t, err, "vae: z_dim 16 does not match the 48 latent normalisation constants of Wan2.2")
 }
 
-func TestConfigValidate(t *testing.T) {
-	good := Config{Dim: 16, DecDim: 8, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
-		TemporalDownsample: []bool{false, true, true}}
-	require.NoError(t, good.Validate())
-	bad := good
-	bad.TemporalDownsample = []bool{true}
-	require.ErrorContains(t, bad.Validate(), "temperal_downsample has 1 flags, want 3")
-	bad = good
-	bad.NumResBlocks = 0
-	require.ErrorContains(t, bad.Validate(), "num_res_blocks = 0")
-	bad = good
-	bad.DimMult = []int{1, 3, 4, 4}
-	require.ErrorContains(t, bad.Validate(), "do not group into")
+func TestOptionsResolve(t *testing.T) {
+	for in, want := range map[tensor.DType]tensor.DType{tensor.Invalid: tensor.F32, tensor.BF16: tensor.BF16, tensor.F16: tensor.F16} {
+		o, err := Options{ComputeDType: in}.resolve()
+		require.NoError(t, err)
+		require.Equal(t, want, o.ComputeDType)
+	}
+	_, err := Options{ComputeDType: tensor.F64}.resolve()
+	require.EqualError(t, err, "vae: compute dtype float64 is not supported (want float32 or bfloat16 or float16)")
 }
 
 func TestLatentStatsMatchGolden(t *testing.T) {
@@ -246,24 +269,14 @@ func TestSyntheticVideo(t *testing.T) {
 }
 
 func TestFrameCounts(t *testing.T) {
-	cfg := Config{Dim: 16, DecDim: 8, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
-		TemporalDownsample: []bool{false, true, true}}
+	a := smallArch()
 	for frames, want := range map[int]int{0: 0, 1: 1, 4: 1, 5: 2, 7: 2, 8: 2, 9: 3, 121: 31} {
-		require.Equal(t, want, cfg.LatentFrames(frames), "%d frames", frames)
+		require.Equal(t, want, latentFrames(a, frames), "%d frames", frames)
 	}
 	for latent, want := range map[int]int{0: 0, 1: 1, 2: 5, 3: 9, 31: 121} {
-		require.Equal(t, want, cfg.VideoFrames(latent), "%d latent frames", latent)
+		require.Equal(t, want, videoFrames(a, latent), "%d latent frames", latent)
 	}
-	cfg.TemporalDownsample = []bool{false, false, true}
-	require.Equal(t, 2, cfg.TemporalFactor())
-	require.Equal(t, 3, cfg.LatentFrames(5))
-}
-
-func TestConfigJSONNames(t *testing.T) {
-	cfg := Config{Dim: 160, DecDim: 256, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
-		TemporalDownsample: []bool{false, true, true}}
-	raw, err := json.Marshal(cfg)
-	require.NoError(t, err)
-	require.JSONEq(t, `{"dim":160,"dec_dim":256,"z_dim":48,"dim_mult":[1,2,4,4],"num_res_blocks":2,
-		"temperal_downsample":[false,true,true]}`, string(raw))
+	a.TemperalDownsample = []bool{false, false, true}
+	require.Equal(t, 2, temporalFactor(a))
+	require.Equal(t, 3, latentFrames(a, 5))
 }

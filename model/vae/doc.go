@@ -3,13 +3,21 @@
 // on MLX from a converted checkpoint, and encodes and decodes videos with it.
 //
 // The architecture (base widths, latent width, width multipliers, residual
-// blocks per level and the temporal down/upsampling flags) comes from package
-// mapping, the project's single source of architecture knowledge:
-// mapping.CheckConverted infers it from the converted tensor names and
-// shapes and checks they are exactly its required set, and ConfigFromArch
-// turns the VAEArch into a Config; the converted naming is the wanconv one: nn.Sequential children are
-// "layers.N", Conv3d weights are (O, kT, kH, kW, I), Conv2d weights
-// (O, kH, kW, I) and RMS-norm gammas (C,).
+// blocks per level and the temporal down/upsampling flags) is a
+// *mapping.VAEArch: package mapping, the project's single source of
+// architecture knowledge, defines its fields and validation and infers it
+// from the converted tensor names and shapes (ArchFromWeights, through
+// mapping.CheckConverted, which also checks they are exactly its required
+// set). Options hold only the numerics (ComputeDType, the option all three
+// models share). The converted naming is the wanconv one: nn.Sequential
+// children are "layers.N", Conv3d weights are (O, kT, kH, kW, I), Conv2d
+// weights (O, kH, kW, I) and RMS-norm gammas (C,).
+//
+// Ownership, the same rule in dit, t5 and vae: a successful New takes the
+// weight arrays it is given. It casts each to the compute dtype (a copy
+// that the model keeps), frees the arrays it was given, and Free releases
+// the copies. After a successful New the caller must neither use nor free
+// the arrays; after a failed one they remain the caller's.
 //
 // Upstream processes video causally in chunks and so does this package:
 // Encode feeds the first frame alone and then groups of four frames, Decode
@@ -18,7 +26,7 @@
 // including upstream's first-chunk special cases. Activations are
 // channels-last ([1, F, H, W, C]) throughout.
 //
-// The pure-Go parts (Config inference, the required-tensor list, the latent
+// The pure-Go parts (architecture checks, options, frame counts, the latent
 // normalisation constants and SyntheticVideo) build without MLX; the network
 // itself needs the mlx build tag.
 package vae

@@ -8,33 +8,16 @@ import (
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/model/internal/weights"
+	"github.com/wanconv/wanconv/tensor"
 )
-
-// Options tune how the model runs.
-type Options struct {
-	// ComputeDType is the dtype the weights are cast to at load and the
-	// activations are computed in: float32, bfloat16 or float16. Any other
-	// value (the zero value included) means float32, which is what upstream uses (Wan2_2_VAE
-	// runs in float32 by default) and costs 4 bytes per parameter (2.8 GB
-	// for the release VAE). bfloat16 halves that; RMS norms then still
-	// accumulate in float32 inside MLX, and the latent normalisation is
-	// always done in float32.
-	ComputeDType mlx.Dtype
-}
-
-func (o Options) dtype() mlx.Dtype {
-	if o.ComputeDType.IsFloat() && o.ComputeDType != mlx.Float64 {
-		return o.ComputeDType
-	}
-	return mlx.Float32
-}
 
 // Model is a loaded Wan2.2 VAE. Its weights are kept outside any mlx.Do
 // scope until Free is called. A Model is not safe for concurrent Encode or
 // Decode calls from several goroutines (MLX runs them one at a time anyway).
 type Model struct {
-	cfg     Config
-	dtype   mlx.Dtype
+	arch    *mapping.VAEArch // validated; the model's own copy
+	opts    Options          // resolved: ComputeDType is explicit
+	dtype   mlx.Dtype        // opts.ComputeDType
 	enc     *encoder
 	dec     *decoder
 	mean    *mlx.Array // (z,) float32
@@ -42,39 +25,49 @@ type Model struct {
 	weights []*mlx.Array
 }
 
-// ConfigFromWeights infers the architecture from the converted weights'
+// ArchFromWeights infers the architecture from the converted weights'
 // names, dtypes and shapes through package mapping, which also checks that
-// the weights are exactly the architecture's set; see ConfigFromArch.
-func ConfigFromWeights(ws map[string]*mlx.Array) (Config, error) {
-	return weights.Infer(mapping.ComponentVAE, ws, ConfigFromTensors)
+// the weights are exactly the architecture's set.
+func ArchFromWeights(ws map[string]*mlx.Array) (*mapping.VAEArch, error) {
+	a, err := weights.Infer(mapping.ComponentVAE, ws, nil)
+	if err != nil {
+		return nil, err
+	}
+	return a.(*mapping.VAEArch), nil
 }
 
 // New builds the model from converted (MLX-named, channels-last) weights.
 // It returns a *mapping.PlanError naming every missing, wrong-shaped,
-// unexpected or non-floating tensor. The weights are cast to the compute dtype, evaluated
-// and kept; the caller may free the map's arrays afterwards.
-func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
+// unexpected or non-floating tensor. The weights are cast to the compute
+// dtype and evaluated. New may run inside or outside mlx.Do.
+//
+// On success the model owns the weight arrays (see the package doc): New
+// frees them once their compute-dtype copies are made, and the caller must
+// neither use nor free them afterwards. On error they stay the caller's.
+func New(arch *mapping.VAEArch, ws map[string]*mlx.Array, opts Options) (*Model, error) {
+	a, err := resolveArch(arch)
+	if err != nil {
 		return nil, err
 	}
-	if len(cfg.DimMult) == 0 || cfg.ZDim != len(latentMean) {
-		return nil, fmt.Errorf("vae: z_dim %d does not match the %d latent normalisation constants of Wan2.2", cfg.ZDim, len(latentMean))
-	}
-	if err := weights.Check(cfg.Arch(), ws); err != nil {
+	if opts, err = opts.resolve(); err != nil {
 		return nil, err
 	}
-	m := &Model{cfg: cfg, dtype: opts.dtype()}
-	err := mlx.Do(func() error {
+	if err := weights.Check(a, ws); err != nil {
+		return nil, err
+	}
+	m := &Model{arch: a, opts: opts, dtype: weights.MLXDType(opts.ComputeDType)}
+	err = mlx.Do(func() error {
 		b := &builder{src: ws, dtype: m.dtype}
-		m.enc = b.encoder(cfg)
-		m.dec = b.decoder(cfg)
-		m.mean = b.keep(mlx.FromFloat32s(LatentMean(), cfg.ZDim))
-		m.invStd = b.keep(mlx.FromFloat32s(LatentInvStd(), cfg.ZDim))
+		m.enc = b.encoder(a)
+		m.dec = b.decoder(a)
+		m.mean = b.keep(mlx.FromFloat32s(LatentMean(), a.ZDim))
+		m.invStd = b.keep(mlx.FromFloat32s(LatentInvStd(), a.ZDim))
 		if err := mlx.Eval(b.made...); err != nil {
 			return fmt.Errorf("vae: preparing weights: %w", err)
 		}
 		mlx.Keep(b.made...)
 		m.weights = b.made
+		weights.Take(ws, func(*mlx.Array) bool { return false }) // every weight now has its copy
 		return nil
 	})
 	if err != nil {
@@ -84,7 +77,8 @@ func New(cfg Config, ws map[string]*mlx.Array, opts Options) (*Model, error) {
 }
 
 // Load reads the VAE from a converted safetensors file (package layout
-// finds it in a directory), infers the architecture and builds the model.
+// finds it in a directory), infers the architecture and builds the model
+// with New, which takes the weights.
 func Load(file string, opts Options) (*Model, error) {
 	var m *Model
 	err := mlx.Do(func() error {
@@ -92,11 +86,11 @@ func Load(file string, opts Options) (*Model, error) {
 		if err != nil {
 			return fmt.Errorf("vae: %w", err)
 		}
-		cfg, err := ConfigFromWeights(ws)
+		arch, err := ArchFromWeights(ws)
 		if err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
-		m, err = New(cfg, ws, opts)
+		m, err = New(arch, ws, opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
@@ -105,14 +99,25 @@ func Load(file string, opts Options) (*Model, error) {
 	return m, err
 }
 
-// Config returns the architecture.
-func (m *Model) Config() Config { return m.cfg }
+// Arch returns a copy of the model's architecture.
+func (m *Model) Arch() *mapping.VAEArch { return m.arch.Clone() }
 
-// ComputeDType returns the dtype the model computes in.
-func (m *Model) ComputeDType() mlx.Dtype { return m.dtype }
+// Options returns the options the model was built with, its compute dtype
+// explicit.
+func (m *Model) Options() Options { return m.opts }
 
 // ParamCount is the number of parameters.
-func (m *Model) ParamCount() int64 { return m.cfg.ParamCount() }
+func (m *Model) ParamCount() int64 { return tensor.ParamCount(m.arch.RequiredMLX()) }
+
+// LatentFrames is the number of latent frames Encode produces for a video
+// of the given length: the first frame, then one per complete group of
+// frames (4 for Wan2.2); a trailing partial group is ignored, as upstream
+// does.
+func (m *Model) LatentFrames(videoFrames int) int { return latentFrames(m.arch, videoFrames) }
+
+// VideoFrames is the number of frames Decode produces for a latent of the
+// given length.
+func (m *Model) VideoFrames(latentFrames int) int { return videoFrames(m.arch, latentFrames) }
 
 // Free releases the weights. The model must not be used afterwards.
 func (m *Model) Free() {

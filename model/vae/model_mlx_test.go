@@ -10,6 +10,7 @@ import (
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // matchUpstream encodes the reference video and decodes the reference
@@ -35,7 +36,7 @@ func matchUpstream(t *testing.T, m *Model, ref reference) (encRel, decRel float6
 		rtAbs, rtRel := errStats(t, values(t, round), ref.recon)
 
 		t.Logf("compute %s: encode max|err| %.3g (rel %.3g); decode max|err| %.3g (rel %.3g); encode+decode max|err| %.3g (rel %.3g)",
-			m.ComputeDType(), encAbs, encRel0, decAbs, decRel0, rtAbs, rtRel)
+			m.Options().ComputeDType.Name(), encAbs, encRel0, decAbs, decRel0, rtAbs, rtRel)
 		encRel, decRel = encRel0, decRel0
 		return nil
 	}))
@@ -45,7 +46,7 @@ func matchUpstream(t *testing.T, m *Model, ref reference) (encRel, decRel float6
 func TestTinyFloat32MatchesUpstream(t *testing.T) {
 	ref := loadReference(t)
 	m := loadTiny(t, "float32", Options{})
-	require.Equal(t, mlx.Float32, m.ComputeDType())
+	require.Equal(t, tensor.F32, m.Options().ComputeDType)
 	require.Equal(t, int64(2250772), m.ParamCount())
 	encRel, decRel := matchUpstream(t, m, ref)
 	require.LessOrEqual(t, encRel, 1e-4)
@@ -64,13 +65,13 @@ func TestTinyFloat32MatchesUpstream(t *testing.T) {
 func TestTinyBFloat16MatchesUpstream(t *testing.T) {
 	ref := loadReference(t)
 	dir := convertTiny(t, "bfloat16")
-	bounds := map[mlx.Dtype][2]float64{mlx.Float32: {4e-2, 1e-1}, mlx.BFloat16: {1e-1, 2e-1}}
-	for _, dt := range []mlx.Dtype{mlx.Float32, mlx.BFloat16} {
-		t.Run(dt.String(), func(t *testing.T) {
+	bounds := map[tensor.DType][2]float64{tensor.F32: {4e-2, 1e-1}, tensor.BF16: {1e-1, 2e-1}}
+	for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
+		t.Run(dt.Name(), func(t *testing.T) {
 			m, err := Load(filepath.Join(dir, layout.Wanconv.VAE), Options{ComputeDType: dt})
 			require.NoError(t, err)
 			defer m.Free()
-			require.Equal(t, dt, m.ComputeDType())
+			require.Equal(t, dt, m.Options().ComputeDType)
 			encRel, decRel := matchUpstream(t, m, ref)
 			require.LessOrEqual(t, encRel, bounds[dt][0])
 			require.LessOrEqual(t, decRel, bounds[dt][1])
@@ -117,11 +118,11 @@ func TestNewListsBadTensors(t *testing.T) {
 	require.NoError(t, mlx.Do(func() error {
 		w, _, err := mlx.LoadSafetensors(filepath.Join(dir, layout.Wanconv.VAE))
 		require.NoError(t, err)
-		cfg, err := ConfigFromWeights(w)
+		arch, err := ArchFromWeights(w)
 		require.NoError(t, err)
 		delete(w, "decoder.middle.layers.1.proj.bias")
 		w["encoder.head.layers.0.gamma"] = mlx.Zeros(mlx.Float32, 64, 1)
-		_, err = New(cfg, w, Options{})
+		_, err = New(arch, w, Options{})
 		require.Equal(t, map[string]mapping.ProblemKind{
 			"decoder.middle.layers.1.proj.bias": mapping.ProblemMissing,
 			"encoder.head.layers.0.gamma":       mapping.ProblemShape,
@@ -149,4 +150,38 @@ func TestInputShapeErrors(t *testing.T) {
 		require.ErrorContains(t, err, "invalid latent")
 		return nil
 	}))
+}
+
+// A successful New takes the weights: it keeps compute-dtype copies, frees
+// the arrays it was given, and Free brings memory back to where it was
+// before loading.
+func TestNewTakesTheWeights(t *testing.T) {
+	dir := convertTiny(t, "bfloat16")
+	active := func() (n int64) {
+		require.NoError(t, mlx.Do(func() error { n = mlx.ActiveMemory(); return nil }))
+		return n
+	}
+	before := active()
+	var m *Model
+	require.NoError(t, mlx.Do(func() error {
+		w, _, err := mlx.LoadSafetensors(filepath.Join(dir, layout.Wanconv.VAE))
+		require.NoError(t, err)
+		arch, err := ArchFromWeights(w)
+		require.NoError(t, err)
+		m, err = New(arch, w, Options{}) // float32 copies of bfloat16 weights
+		require.NoError(t, err)
+		for name, a := range w {
+			require.False(t, a.Valid(), "%s was given to New and must be freed", name)
+		}
+		return nil
+	}))
+	kept := active() - before
+	t.Logf("weights: %d bytes kept for %d parameters", kept, m.ParamCount())
+	// float32 copies, and not the bfloat16 originals (2 bytes a parameter)
+	// on top: allow a few percent for the normalisation constants and MLX's
+	// bookkeeping.
+	require.GreaterOrEqual(t, kept, m.ParamCount()*4)
+	require.Less(t, kept, m.ParamCount()*4+m.ParamCount()/8)
+	m.Free()
+	require.InDelta(t, before, active(), 16<<10)
 }

@@ -2,7 +2,10 @@
 
 package vae
 
-import "github.com/wanconv/wanconv/mlx"
+import (
+	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/mlx"
+)
 
 // builder fetches converted weights by name, casts them to the compute
 // dtype and remembers every array it made so the model can free them.
@@ -19,7 +22,7 @@ func (b *builder) keep(a *mlx.Array) *mlx.Array {
 }
 
 // get returns the named tensor in the compute dtype. New checked the names
-// and shapes against Config.Arch().RequiredMLX() before building.
+// and shapes against the architecture's RequiredMLX before building.
 func (b *builder) get(name string) *mlx.Array {
 	return b.keep(mlx.AsType(b.src[name], b.dtype))
 }
@@ -150,9 +153,9 @@ type encoder struct {
 	slots  int
 }
 
-func (b *builder) encoder(c Config) *encoder {
+func (b *builder) encoder(c *mapping.VAEArch) *encoder {
 	b.slots = slotCounter{}
-	dims := c.encoderDims()
+	dims := c.EncoderDims()
 	last := len(c.DimMult) - 1
 	e := &encoder{stem: b.conv3("encoder.conv1", 3, 3)}
 	for i := 0; i <= last; i++ {
@@ -165,7 +168,7 @@ func (b *builder) encoder(c Config) *encoder {
 		if i != last {
 			lv.factorS = 2
 			mode := downsample2d
-			if c.TemporalDownsample[i] {
+			if c.TemperalDownsample[i] {
 				mode, lv.factorT = downsample3d, 2
 			}
 			lv.resample = b.resample(encResPrefix(i, c.NumResBlocks), mode)
@@ -206,10 +209,10 @@ type decoder struct {
 	slots  int
 }
 
-func (b *builder) decoder(c Config) *decoder {
+func (b *builder) decoder(c *mapping.VAEArch) *decoder {
 	b.slots = slotCounter{}
-	dims := c.decoderDims()
-	up := c.temporalUpsample()
+	dims := c.DecoderDims()
+	up := c.TemperalUpsample
 	last := len(c.DimMult) - 1
 	d := &decoder{fromZ: b.pointwise("conv2"), stem: b.conv3("decoder.conv1", 3, 3)}
 	d.middle = b.middle("decoder.middle", dims[0])
@@ -236,7 +239,7 @@ func (b *builder) decoder(c Config) *decoder {
 }
 
 // forward decodes one latent frame (already denormalised) into patchified
-// frames: one on the first chunk, TemporalFactor on later ones.
+// frames: one on the first chunk, the temporal factor on later ones.
 func (d *decoder) forward(z *mlx.Array, st *stream, firstChunk bool) *mlx.Array {
 	x := d.stem.forward(d.fromZ.forward(z), st)
 	x = d.middle.forward(x, st)

@@ -19,6 +19,19 @@ var dtypes = map[mlx.Dtype]tensor.DType{
 	mlx.Float32: tensor.F32, mlx.Float64: tensor.F64,
 }
 
+// MLXDType returns the MLX element type of a floating-point tensor.DType
+// (float32 for any other value; callers resolve dtypes with ComputeDType
+// first).
+func MLXDType(dt tensor.DType) mlx.Dtype {
+	switch dt {
+	case tensor.BF16:
+		return mlx.BFloat16
+	case tensor.F16:
+		return mlx.Float16
+	}
+	return mlx.Float32
+}
+
 // DType returns the tensor.DType of an MLX element type; ok is false for
 // the unsigned 16-, 32- and 64-bit types, which have none.
 func DType(d mlx.Dtype) (dt tensor.DType, ok bool) {
@@ -53,19 +66,18 @@ func Describe(ws map[string]*mlx.Array) (infos []tensor.Info, odd []mapping.Prob
 	return infos, odd
 }
 
-// Infer describes ws and hands the descriptions to configFrom, a model's
-// ConfigFromTensors (mapping.CheckConverted, which infers the architecture
-// and checks the set is complete, then ConfigFromArch). The dtype problems
-// Describe found join its error, a *mapping.PlanError naming every
-// problem tensor.
-func Infer[C any](c mapping.Component, ws map[string]*mlx.Array, configFrom func([]tensor.Info) (C, error)) (C, error) {
+// Infer describes ws and hands the descriptions to mapping.CheckConverted,
+// which infers the component's architecture (with config.json for the DiT;
+// nil otherwise) and checks the set is exactly the one it requires. The
+// dtype problems Describe found join its error, a *mapping.PlanError naming
+// every problem tensor.
+func Infer(c mapping.Component, ws map[string]*mlx.Array, configJSON []byte) (mapping.Arch, error) {
 	infos, odd := Describe(ws)
-	cfg, err := configFrom(infos)
+	arch, err := mapping.CheckConverted(c, infos, configJSON)
 	if err = withProblems(c, err, odd); err != nil {
-		var zero C
-		return zero, err
+		return nil, err
 	}
-	return cfg, nil
+	return arch, nil
 }
 
 // Check checks weights against a known architecture with
@@ -89,4 +101,33 @@ func withProblems(c mapping.Component, err error, odd []mapping.Problem) error {
 		return pe
 	}
 	return fmt.Errorf("%w\n%v", err, &mapping.PlanError{Component: c, Problems: odd})
+}
+
+// Take applies the models' ownership rule once New has succeeded: every
+// array of ws for which uses reports true is detached from the current
+// scope (mlx.Keep) and returned, for the model to free in Free; every other
+// array (a weight the model replaced by a converted copy) is freed now. An
+// array listed under two names is handled once. Must run inside mlx.Do.
+func Take(ws map[string]*mlx.Array, uses func(*mlx.Array) bool) []*mlx.Array {
+	names := make([]string, 0, len(ws))
+	for name := range ws {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	seen := make(map[*mlx.Array]bool, len(ws))
+	var kept []*mlx.Array
+	for _, name := range names {
+		a := ws[name]
+		if a == nil || seen[a] {
+			continue
+		}
+		seen[a] = true
+		if uses(a) {
+			mlx.Keep(a)
+			kept = append(kept, a)
+		} else {
+			a.Free()
+		}
+	}
+	return kept
 }

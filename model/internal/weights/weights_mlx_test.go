@@ -49,10 +49,7 @@ func TestArchAndCheck(t *testing.T) {
 		require.Len(t, infos, 22)
 		require.Equal(t, tensor.Info{Name: "blocks.0.attn.k.weight", DType: tensor.BF16, Shape: []int64{8, 8}}, infos[0])
 
-		infer := func(infos []tensor.Info) (mapping.Arch, error) {
-			return mapping.CheckConverted(mapping.ComponentT5, infos, nil)
-		}
-		arch, err := Infer(mapping.ComponentT5, ws, infer)
+		arch, err := Infer(mapping.ComponentT5, ws, nil)
 		require.NoError(t, err)
 		require.Equal(t, tinyT5, arch)
 		require.NoError(t, Check(tinyT5, ws))
@@ -74,9 +71,36 @@ func TestArchAndCheck(t *testing.T) {
 
 		// Infer reports the same problems: shape and presence from mapping,
 		// the unsigned and float64 dtypes from Describe.
-		_, err = Infer(mapping.ComponentT5, ws, infer)
+		_, err = Infer(mapping.ComponentT5, ws, nil)
 		require.True(t, errors.As(err, &pe))
 		require.Equal(t, want, pe.Kinds())
 		return nil
 	}))
+}
+
+func TestMLXDType(t *testing.T) {
+	for in, want := range map[tensor.DType]mlx.Dtype{tensor.F32: mlx.Float32, tensor.BF16: mlx.BFloat16,
+		tensor.F16: mlx.Float16, tensor.Invalid: mlx.Float32} {
+		require.Equal(t, want, MLXDType(in), "%v", in)
+	}
+}
+
+// Take keeps what the model uses beyond the Do and frees the rest now; an
+// array under two names is kept once.
+func TestTake(t *testing.T) {
+	var used, unused, twice *mlx.Array
+	var kept []*mlx.Array
+	require.NoError(t, mlx.Do(func() error {
+		used, unused, twice = mlx.Zeros(mlx.Float32, 2), mlx.Zeros(mlx.Float32, 3), mlx.Zeros(mlx.Float32, 4)
+		ws := map[string]*mlx.Array{"a": used, "b": unused, "c": twice, "d": twice, "e": nil}
+		kept = Take(ws, func(a *mlx.Array) bool { return a != unused })
+		require.False(t, unused.Valid())
+		return nil
+	}))
+	require.Equal(t, []*mlx.Array{used, twice}, kept)
+	require.True(t, used.Valid())
+	require.True(t, twice.Valid())
+	used.Free()
+	twice.Free()
+	require.False(t, used.Valid())
 }
