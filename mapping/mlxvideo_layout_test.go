@@ -348,3 +348,10 @@ func readFile(t *testing.T, path string) []byte {
 	require.NoError(t, err)
 	return data
 }
+
+func TestTransformKeepsBytes(t *testing.T) {
+	for tr, want := range map[Transform]bool{Identity: true, SqueezeGamma: true, FlattenPatch: true, ConvToChannelsLast: false} {
+		require.Equal(t, want, tr.KeepsBytes(), tr.String())
+	}
+	require.Equal(t, "flatten-patch", FlattenPatch.String())
+}

@@ -52,3 +52,10 @@ func patchSizeHint(configJSON []byte) []int {
 	}
 	return cfg.PatchSize
 }
+
+// KeepsBytes reports whether the transform only renames and reshapes: the
+// converted tensor's bytes are the source's, in order (everything but
+// ConvToChannelsLast).
+func (t Transform) KeepsBytes() bool {
+	return t == Identity || t == SqueezeGamma || t == FlattenPatch
+}
