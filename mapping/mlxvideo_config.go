@@ -189,6 +189,22 @@ func ParseReleaseKind(s string) (ReleaseKind, error) {
 	return "", fmt.Errorf("unknown release kind %q (want ti2v-5B, t2v-A14B or i2v-A14B)", s)
 }
 
+// ReleaseKindOf names the release a DiT belongs to from its model_type and
+// the number of experts (DiT files) of the release.
+func ReleaseKindOf(dit *DiTArch, experts int) (ReleaseKind, error) {
+	for _, k := range []ReleaseKind{ReleaseTI2V5B, ReleaseT2VA14B, ReleaseI2VA14B} {
+		p := releasePresets[k]
+		if dit != nil && dit.ModelType == p.modelType && experts == map[bool]int{false: 1, true: 2}[p.dual] {
+			return k, nil
+		}
+	}
+	mt := ""
+	if dit != nil {
+		mt = dit.ModelType
+	}
+	return "", fmt.Errorf("no Wan2.2 release has model_type %q with %d expert(s) (ti2v: 1, t2v and i2v: 2)", mt, experts)
+}
+
 // VAEStride is the (time, height, width) pixels one latent covers: 2 per
 // temporal downsample, 2 per spatial downsample times the 2×2 patchify.
 func (a *VAEArch) VAEStride() []int {

@@ -266,6 +266,17 @@ func TestMLXVideoConfigA14B(t *testing.T) {
 	noHeads.NumHeads = 0
 	_, err = MLXVideoConfig(ReleaseT2VA14B, noHeads, t5, nil)
 	require.ErrorContains(t, err, "num_heads is unknown")
+	for _, tc := range []struct {
+		mt      string
+		experts int
+		want    ReleaseKind
+	}{{"ti2v", 1, ReleaseTI2V5B}, {"t2v", 2, ReleaseT2VA14B}, {"i2v", 2, ReleaseI2VA14B}, {"t2v", 1, ""}, {"", 1, ""}} {
+		got, err := ReleaseKindOf(&DiTArch{ModelType: tc.mt}, tc.experts)
+		require.Equal(t, tc.want, got, "%s %d", tc.mt, tc.experts)
+		require.Equal(t, tc.want == "", err != nil)
+	}
+	_, err = ReleaseKindOf(nil, 1)
+	require.ErrorContains(t, err, `model_type ""`)
 	k, err := ParseReleaseKind("ti2v-5B")
 	require.NoError(t, err)
 	require.Equal(t, ReleaseTI2V5B, k)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,64 +12,16 @@ import (
 	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/golden"
+	"github.com/wanconv/wanconv/internal/mlxvideoref"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-// issueName renames an upstream tensor name into mlx-video's by the rules of
-// issue 12, written as plain string substitutions independently of the
-// rule tables.
-func issueName(c Component, name string) string {
-	n := "." + name + "."
-	sub := func(from, to string) { n = strings.ReplaceAll(n, from, to) }
-	prefix := func(from, to string) {
-		if strings.HasPrefix(n, from) {
-			n = to + n[len(from):]
-		}
-	}
-	switch c {
-	case ComponentDiT:
-		prefix(".patch_embedding.", ".patch_embedding_proj.")
-		prefix(".text_embedding.0.", ".text_embedding_0.")
-		prefix(".text_embedding.2.", ".text_embedding_1.")
-		prefix(".time_embedding.0.", ".time_embedding_0.")
-		prefix(".time_embedding.2.", ".time_embedding_1.")
-		prefix(".time_projection.1.", ".time_projection.")
-		if strings.HasPrefix(n, ".blocks.") {
-			sub(".ffn.0.", ".ffn.fc1.")
-			sub(".ffn.2.", ".ffn.fc2.")
-		}
-	case ComponentT5:
-		sub(".ffn.gate.0.weight.", ".ffn.gate_proj.weight.")
-	case ComponentVAE:
-		for _, i := range []string{"0", "2", "3", "6"} {
-			sub(".residual."+i+".", ".residual.layer_"+i+".")
-		}
-		sub(".head.0.", ".head.layer_0.")
-		sub(".head.2.", ".head.layer_2.")
-		for _, p := range []string{"resample.1", "to_qkv", "proj"} {
-			stem := strings.TrimSuffix(p, ".1")
-			sub("."+p+".weight.", "."+stem+"_weight.")
-			sub("."+p+".bias.", "."+stem+"_bias.")
-		}
-	}
-	return n[1 : len(n)-1]
-}
+// issueName and issueShape are mlx-video's names and shapes by the rules of
+// issue 12, derived independently of the rule tables.
+func issueName(c Component, name string) string { return mlxvideoref.Name(string(c), name) }
 
-// issueShape is the mlx-video shape of an upstream tensor by the issue:
-// the DiT patch embedding flattened, VAE convs channels-last, VAE RMS gammas
-// squeezed, everything else as stored.
 func issueShape(c Component, name string, shape []int64) []int64 {
-	out := slices.Clone(shape)
-	switch {
-	case c == ComponentDiT && name == "patch_embedding.weight":
-		return []int64{shape[0], shape[1] * shape[2] * shape[3] * shape[4]}
-	case c == ComponentVAE && strings.HasSuffix(name, ".gamma"):
-		return []int64{shape[0]}
-	case c == ComponentVAE && strings.HasSuffix(name, "weight") && len(shape) >= 4:
-		out = append([]int64{shape[0]}, shape[2:]...)
-		return append(out, shape[1])
-	}
-	return out
+	return mlxvideoref.Shape(string(c), name, shape)
 }
 
 // issueTable maps upstream infos to the expected mlx-video name → shape.
@@ -246,10 +197,10 @@ func TestMLXVideoLayoutRejects(t *testing.T) {
 		{ComponentT5, "blocks.0.ffn.gate_proj.weight", func(i *tensor.Info) { i.Name = "blocks.0.ffn.gate.layers.0.weight" }, ProblemUnknown},
 		{ComponentVAE, "decoder.head.layer_0.gamma", func(i *tensor.Info) { i.Name = "decoder.head.0.gamma" }, ProblemUnknown},
 		{ComponentVAE, "decoder.middle.0.residual.layer_2.weight", func(i *tensor.Info) {
-			i.Shape = []int64{i.Shape[0], i.Shape[4], i.Shape[1], i.Shape[2], i.Shape[3]} // PyTorch order
+			i.Shape = mlxvideoref.PyTorchOrder(i.Shape)
 		}, ProblemShape},
 		{ComponentVAE, "encoder.middle.1.to_qkv_weight", func(i *tensor.Info) {
-			i.Shape = []int64{i.Shape[0], i.Shape[3], i.Shape[1], i.Shape[2]}
+			i.Shape = mlxvideoref.PyTorchOrder(i.Shape)
 		}, ProblemShape},
 	}
 	for _, tc := range cases {
