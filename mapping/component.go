@@ -40,12 +40,17 @@ const (
 	// SqueezeGamma reshapes an RMS-norm gamma (C,1,1[,1]) to (C,); the bytes
 	// are unchanged.
 	SqueezeGamma
+	// FlattenPatch reshapes a Conv3d patch embedding weight (O,I,kT,kH,kW)
+	// to the Linear weight (O, I·kT·kH·kW); the bytes are unchanged. Its
+	// inverse needs the kernel size (see InShapeKernel).
+	FlattenPatch
 )
 
 var transformNames = map[Transform]string{
 	Identity:           "identity",
 	ConvToChannelsLast: "conv-channels-last",
 	SqueezeGamma:       "squeeze-gamma",
+	FlattenPatch:       "flatten-patch",
 }
 
 // String returns the name used in RULES.md and reports.
@@ -80,6 +85,8 @@ func (t Transform) OutShape(in []int64) ([]int64, error) {
 			}
 		}
 		return []int64{in[0]}, nil
+	case FlattenPatch:
+		return flattenPatchShape(in)
 	}
 	return nil, fmt.Errorf("unknown transform %d", int(t))
 }
@@ -107,6 +114,8 @@ func (t Transform) InShape(out []int64, rank int) ([]int64, error) {
 		}
 		in[0] = out[0]
 		return in, nil
+	case FlattenPatch:
+		return nil, fmt.Errorf("%s cannot be undone without the kernel size", t)
 	}
 	return nil, fmt.Errorf("unknown transform %d", int(t))
 }

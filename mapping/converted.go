@@ -34,10 +34,18 @@ func (rs *ruleSet) mlxClassify(name string) (int, string, *Problem) {
 // error, a *PlanError, names the MLX tensors; the Arch is returned as far as
 // it could be inferred.
 func CheckConverted(c Component, mlx []tensor.Info, configJSON []byte) (Arch, error) {
-	rs, err := rulesFor(c)
+	return CheckConvertedLayout(LayoutWanconv, c, mlx, configJSON)
+}
+
+// CheckConvertedLayout is CheckConverted for a checkpoint in layout l. For
+// the DiT, configJSON also gives the patch size a flattened patch embedding
+// is read back with (DefaultPatchSize when it has none).
+func CheckConvertedLayout(l Layout, c Component, mlx []tensor.Info, configJSON []byte) (Arch, error) {
+	rs, err := rulesForLayout(l, c)
 	if err != nil {
 		return nil, err
 	}
+	kernel := patchSizeHint(configJSON)
 	chk := newChecker(mlx)
 	var torch []tensor.Info
 	chk.classify(func(name string) (int, *Problem) {
@@ -46,7 +54,7 @@ func CheckConverted(c Component, mlx []tensor.Info, configJSON []byte) (Arch, er
 			return ri, p
 		}
 		t := chk.byName[name]
-		shape, err := rs.rules[ri].Transform.InShape(t.Shape, rs.rules[ri].Rank)
+		shape, err := rs.rules[ri].Transform.InShapeKernel(t.Shape, rs.rules[ri].Rank, kernel)
 		if err != nil {
 			return ri, &Problem{Kind: ProblemShape, Name: name, Detail: err.Error()}
 		}
@@ -55,7 +63,7 @@ func CheckConverted(c Component, mlx []tensor.Info, configJSON []byte) (Arch, er
 	})
 	arch, ok := chk.infer(c, torch, configJSON)
 	if ok {
-		chk.compare(arch.RequiredMLX())
+		chk.compare(rs.required(arch.RequiredTorch()))
 	}
 	return arch, chk.err(c)
 }
@@ -63,10 +71,17 @@ func CheckConverted(c Component, mlx []tensor.Info, configJSON []byte) (Arch, er
 // ToPyTorch maps converted tensor descriptions back to PyTorch names and
 // shapes. Names that do not map are returned in the error (a *PlanError).
 func ToPyTorch(c Component, mlx []tensor.Info) ([]tensor.Info, error) {
-	rs, err := rulesFor(c)
+	return ToPyTorchLayout(LayoutWanconv, c, mlx, nil)
+}
+
+// ToPyTorchLayout is ToPyTorch for a checkpoint in layout l; configJSON (may
+// be nil) gives the DiT patch size as for CheckConvertedLayout.
+func ToPyTorchLayout(l Layout, c Component, mlx []tensor.Info, configJSON []byte) ([]tensor.Info, error) {
+	rs, err := rulesForLayout(l, c)
 	if err != nil {
 		return nil, err
 	}
+	kernel := patchSizeHint(configJSON)
 	var out []tensor.Info
 	var problems []Problem
 	for _, t := range mlx {
@@ -75,7 +90,7 @@ func ToPyTorch(c Component, mlx []tensor.Info) ([]tensor.Info, error) {
 			problems = append(problems, *p)
 			continue
 		}
-		shape, err := rs.rules[ri].Transform.InShape(t.Shape, rs.rules[ri].Rank)
+		shape, err := rs.rules[ri].Transform.InShapeKernel(t.Shape, rs.rules[ri].Rank, kernel)
 		if err != nil {
 			problems = append(problems, Problem{Kind: ProblemShape, Name: t.Name, Detail: err.Error()})
 			continue

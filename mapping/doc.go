@@ -10,4 +10,9 @@
 // for the DiT), and the completeness check compares the source set with the
 // full set of tensors the inferred architecture requires. RULES.md documents
 // the tables with one generated example per rule.
+//
+// A Layout picks the converted names: LayoutWanconv (the default, what the
+// functions without a layout argument use) or LayoutMLXVideo, the names
+// Blaizzy/mlx-video loads, whose config.json (WanModelConfig) MLXVideoConfig
+// writes and CheckMLXVideoConfig checks against the weights.
 package mapping

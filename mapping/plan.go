@@ -20,6 +20,7 @@ type Entry struct {
 
 // Plan converts one component: one entry per source tensor, sorted by Target.
 type Plan struct {
+	Layout    Layout
 	Component Component
 	Arch      Arch // *DiTArch, *T5Arch or *VAEArch
 	Entries   []Entry
@@ -45,12 +46,18 @@ func Infer(c Component, src []tensor.Info, configJSON []byte) (Arch, error) {
 // architecture requires. The error, a *PlanError, lists every unknown,
 // ambiguous, unexpected, missing, duplicated or wrong-shaped tensor; with it
 // the plan is still returned, filled as far as possible (Arch may be nil).
+// The targets are in the wanconv layout; PlanLayout chooses another.
 func PlanComponent(c Component, src []tensor.Info, ditConfig []byte) (*Plan, error) {
-	rs, err := rulesFor(c)
+	return PlanLayout(LayoutWanconv, c, src, ditConfig)
+}
+
+// PlanLayout is PlanComponent with the targets named and shaped for layout l.
+func PlanLayout(l Layout, c Component, src []tensor.Info, ditConfig []byte) (*Plan, error) {
+	rs, err := rulesForLayout(l, c)
 	if err != nil {
 		return nil, err
 	}
-	plan := &Plan{Component: c}
+	plan := &Plan{Layout: l, Component: c}
 	chk := newChecker(src)
 	rule := chk.classify(func(name string) (int, *Problem) { return rs.classify(name) })
 

@@ -25,40 +25,68 @@ type table struct {
 	// containers are the nn.Sequential attribute names: a container segment
 	// followed by an index segment gets a "layers" segment in between.
 	containers []string
-	rules      []Rule
+	// renames replace whole dotted segment runs, after the containers got
+	// their "layers" segments (see rename.go).
+	renames []Rename
+	rules   []Rule
 }
 
+// tables are the wanconv layout's tables.
 var tables = map[Component]table{
 	ComponentDiT: ditTable,
 	ComponentT5:  t5Table,
 	ComponentVAE: vaeTable,
 }
 
+// layoutTables holds the tables of every layout.
+var layoutTables = map[Layout]map[Component]table{
+	LayoutWanconv:  tables,
+	LayoutMLXVideo: mlxVideoTables,
+}
+
 // ruleSet is a compiled table.
 type ruleSet struct {
+	layout     Layout
 	component  Component
 	containers map[string]bool
+	renames    []compiledRename
 	rules      []Rule
 	patterns   []pattern
 }
 
-var compiledRules = func() map[Component]*ruleSet {
-	m := make(map[Component]*ruleSet, len(tables))
-	for c, t := range tables {
-		rs := &ruleSet{component: c, containers: map[string]bool{}, rules: t.rules}
-		for _, s := range t.containers {
-			rs.containers[s] = true
+var compiledLayouts = func() map[Layout]map[Component]*ruleSet {
+	out := make(map[Layout]map[Component]*ruleSet, len(layoutTables))
+	for l, ts := range layoutTables {
+		m := make(map[Component]*ruleSet, len(ts))
+		for c, t := range ts {
+			rs := &ruleSet{layout: l, component: c, containers: map[string]bool{}, rules: t.rules}
+			for _, s := range t.containers {
+				rs.containers[s] = true
+			}
+			for _, r := range t.renames {
+				rs.renames = append(rs.renames, compileRename(r))
+			}
+			for _, r := range t.rules {
+				rs.patterns = append(rs.patterns, compilePattern(r.Pattern))
+			}
+			m[c] = rs
 		}
-		for _, r := range t.rules {
-			rs.patterns = append(rs.patterns, compilePattern(r.Pattern))
-		}
-		m[c] = rs
+		out[l] = m
 	}
-	return m
+	return out
 }()
 
-func rulesFor(c Component) (*ruleSet, error) {
-	rs, ok := compiledRules[c]
+// compiledRules are the wanconv layout's compiled tables.
+var compiledRules = compiledLayouts[LayoutWanconv]
+
+func rulesFor(c Component) (*ruleSet, error) { return rulesForLayout(LayoutWanconv, c) }
+
+func rulesForLayout(l Layout, c Component) (*ruleSet, error) {
+	m, ok := compiledLayouts[l]
+	if !ok {
+		return nil, fmt.Errorf("unknown layout %q", l)
+	}
+	rs, ok := m[c]
 	if !ok {
 		return nil, fmt.Errorf("unknown component %q", c)
 	}
@@ -89,7 +117,7 @@ func (rs *ruleSet) matches(name string) []int {
 }
 
 // toMLX inserts "layers" after every container segment that is followed by
-// an index segment.
+// an index segment, then applies the renames.
 func (rs *ruleSet) toMLX(name string) string {
 	segs := strings.Split(name, ".")
 	out := make([]string, 0, len(segs)+2)
@@ -99,12 +127,13 @@ func (rs *ruleSet) toMLX(name string) string {
 			out = append(out, "layers")
 		}
 	}
-	return strings.Join(out, ".")
+	return strings.Join(applyRenames(rs.renames, out, false), ".")
 }
 
-// fromMLX removes the "layers" segments toMLX inserts.
+// fromMLX undoes the renames and removes the "layers" segments toMLX
+// inserts.
 func (rs *ruleSet) fromMLX(name string) string {
-	segs := strings.Split(name, ".")
+	segs := applyRenames(rs.renames, strings.Split(name, "."), true)
 	out := make([]string, 0, len(segs))
 	for i, s := range segs {
 		if s == "layers" && i > 0 && rs.containers[segs[i-1]] && i+1 < len(segs) && isIndex(segs[i+1]) {

@@ -33,6 +33,21 @@ var componentTitles = map[Component]string{
 	ComponentVAE: "VAE (`wan/modules/vae2_2.py` WanVAE_)",
 }
 
+// layoutIntros introduce each layout's section of RULES.md.
+var layoutIntros = map[Layout]string{
+	LayoutWanconv: `wanconv's own tree (the default): upstream names, with a ` + "`layers`" + ` segment inserted into every
+` + "`nn.Sequential`" + ` child: in every name, a segment naming a Sequential container that is followed by an index
+segment gets ` + "`layers`" + ` after it (` + "`ffn.0`" + ` → ` + "`ffn.layers.0`" + `, but ` + "`ffn0.0`" + ` and ` + "`ffn.weight`" + ` stay).
+`,
+	LayoutMLXVideo: `The names Blaizzy/mlx-video's Wan2.2 modules (` + "`mlx_video/models/wan_2`" + `: WanModel, T5Encoder,
+Wan22VAEEncoder/Decoder) load. The rules classify the same PyTorch tensors as in the wanconv layout; the names
+change only by the renames listed per component, each replacing a run of whole dotted segments wherever it
+occurs (` + "`ffn.0`" + ` → ` + "`ffn.fc1`" + ` changes ` + "`blocks.3.ffn.0.weight`" + `, not ` + "`blocks.3.ffn.01.weight`" + `). The DiT's patch
+embedding becomes the Linear weight mlx-video applies to flattened patches; the VAE convs are channels-last as
+in the wanconv layout.
+`,
+}
+
 // renderRules writes RULES.md from the tables, with the first tensor of a
 // reference architecture that each rule matches as its example.
 func renderRules(t *testing.T) string {
@@ -45,53 +60,67 @@ Generated from the rule tables in ` + "`rules_*.go`" + ` by ` + "`WANCONV_UPDATE
 
 Every PyTorch tensor of a component must match exactly one rule. Patterns match whole dotted segments:
 ` + "`#`" + ` is an index (0, 1, 12: no sign, no leading zero), ` + "`*`" + ` any one segment, ` + "`a|b`" + ` one of the literals.
-
-Renames: in every name, a segment naming an ` + "`nn.Sequential`" + ` container that is followed by an index segment
-gets a ` + "`layers`" + ` segment inserted after it (` + "`ffn.0`" + ` → ` + "`ffn.layers.0`" + `, but ` + "`ffn0.0`" + ` and ` + "`ffn.weight`" + ` stay).
+A layout says how the matched tensors are named and shaped in the converted checkpoint: ` + "`wanconv`" + ` (the
+default) or ` + "`mlx-video`" + ` (` + "`wanconv --layout`" + `).
 
 Transforms:
 - ` + "`identity`" + `: name as renamed, shape and bytes unchanged.
 - ` + "`conv-channels-last`" + `: axis 1 (input channels) moves to the end: Conv3d (O,I,kT,kH,kW) → (O,kT,kH,kW,I),
   Conv2d (O,I,kH,kW) → (O,kH,kW,I).
 - ` + "`squeeze-gamma`" + `: RMS-norm gamma (C,1,1[,1]) → (C,); bytes unchanged.
+- ` + "`flatten-patch`" + `: Conv3d patch embedding (O,I,kT,kH,kW) → Linear (O, I·kT·kH·kW); bytes unchanged. Read
+  back with the patch size of config.json (` + "`patch_size`" + `, (1, 2, 2) when absent).
 
 The source rank column is what the rule's tensors have in PyTorch (– when not fixed); it restores the unit axes
 of a squeezed gamma when a converted checkpoint is read back.
 `)
-	for _, c := range Components {
-		rs := compiledRules[c]
-		fmt.Fprintf(&b, "\n## %s\n\nSequential containers: %s\n\n", componentTitles[c], "`"+strings.Join(tables[c].containers, "`, `")+"`")
-		b.WriteString("| # | Pattern (PyTorch) | Transform | Source rank | Covers | Example |\n")
-		b.WriteString("|---|---|---|---|---|---|\n")
-		for i, r := range rs.rules {
-			rank := "–"
-			if r.Rank > 0 {
-				rank = fmt.Sprint(r.Rank)
+	for _, l := range Layouts {
+		fmt.Fprintf(&b, "\n## Layout `%s`\n\n%s", l, layoutIntros[l])
+		for _, c := range Components {
+			tb := layoutTables[l][c]
+			fmt.Fprintf(&b, "\n### %s\n\n", componentTitles[c])
+			if len(tb.containers) > 0 {
+				fmt.Fprintf(&b, "Sequential containers: %s\n\n", "`"+strings.Join(tb.containers, "`, `")+"`")
 			}
-			fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s |\n", i+1, strings.ReplaceAll(r.Pattern, "|", `\|`), r.Transform, rank, r.Doc, ruleExample(t, c, i))
+			if len(tb.renames) > 0 {
+				var rn []string
+				for _, r := range tb.renames {
+					rn = append(rn, fmt.Sprintf("`%s` → `%s`", r.From, r.To))
+				}
+				fmt.Fprintf(&b, "Renames: %s\n\n", strings.Join(rn, ", "))
+			}
+			b.WriteString("| # | Pattern (PyTorch) | Transform | Source rank | Covers | Example |\n")
+			b.WriteString("|---|---|---|---|---|---|\n")
+			for i, r := range tb.rules {
+				rank := "–"
+				if r.Rank > 0 {
+					rank = fmt.Sprint(r.Rank)
+				}
+				fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s |\n", i+1, strings.ReplaceAll(r.Pattern, "|", `\|`), r.Transform, rank, r.Doc, ruleExample(t, l, c, i))
+			}
 		}
 	}
 	return b.String()
 }
 
-func ruleExample(t *testing.T, c Component, ri int) string {
-	rs := compiledRules[c]
+func ruleExample(t *testing.T, l Layout, c Component, ri int) string {
+	rs := compiledLayouts[l][c]
 	// Prefer a weight: it shows the transform best.
 	for _, suffix := range []string{".weight", ""} {
 		for _, a := range referenceArchs[c] {
 			for _, src := range a.RequiredTorch() {
 				if m := rs.matches(src.Name); len(m) == 1 && m[0] == ri && strings.HasSuffix(src.Name, suffix) {
-					return exampleCell(t, c, src)
+					return exampleCell(t, l, c, src)
 				}
 			}
 		}
 	}
-	t.Fatalf("%s rule %d (%s) has no example", c, ri+1, rs.rules[ri].Pattern)
+	t.Fatalf("%s %s rule %d (%s) has no example", l, c, ri+1, rs.rules[ri].Pattern)
 	return ""
 }
 
-func exampleCell(t *testing.T, c Component, src tensor.Info) string {
-	plan, err := PlanComponent(c, []tensor.Info{src}, nil)
+func exampleCell(t *testing.T, l Layout, c Component, src tensor.Info) string {
+	plan, err := PlanLayout(l, c, []tensor.Info{src}, nil)
 	// A one-tensor source is incomplete; the entry is what matters here.
 	require.NotNil(t, plan, "%v", err)
 	require.Len(t, plan.Entries, 1)
@@ -116,15 +145,20 @@ func TestRulesDoc(t *testing.T) {
 func TestRulesDocExamplesParse(t *testing.T) {
 	data, err := os.ReadFile(rulesDoc)
 	require.NoError(t, err)
+	var layout Layout
 	var comp Component
-	n := 0
+	n := map[Layout]int{}
 	for _, line := range strings.Split(string(data), "\n") {
 		switch {
-		case strings.HasPrefix(line, "## DiT"):
+		case strings.HasPrefix(line, "## Layout `"):
+			l, err := ParseLayout(strings.Trim(strings.TrimPrefix(line, "## Layout "), "`"))
+			require.NoError(t, err, line)
+			layout = l
+		case strings.HasPrefix(line, "### DiT"):
 			comp = ComponentDiT
-		case strings.HasPrefix(line, "## T5"):
+		case strings.HasPrefix(line, "### T5"):
 			comp = ComponentT5
-		case strings.HasPrefix(line, "## VAE"):
+		case strings.HasPrefix(line, "### VAE"):
 			comp = ComponentVAE
 		}
 		if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| #") {
@@ -137,12 +171,20 @@ func TestRulesDocExamplesParse(t *testing.T) {
 		example := strings.Split(cells[6], "`")
 		require.Len(t, example, 5, line)
 		src, target := example[1], example[3]
-		require.Equal(t, target, TargetName(comp, src), line)
-		m := compiledRules[comp].matches(src)
+		require.Equal(t, target, TargetNameLayout(layout, comp, src), line)
+		require.Equal(t, src, SourceNameLayout(layout, comp, target), line)
+		rs := compiledLayouts[layout][comp]
+		m := rs.matches(src)
 		require.Len(t, m, 1, line)
-		require.Equal(t, strings.Trim(cells[2], " `"), compiledRules[comp].rules[m[0]].Pattern, line)
-		require.Equal(t, strings.TrimSpace(cells[3]), compiledRules[comp].rules[m[0]].Transform.String(), line)
-		n++
+		require.Equal(t, strings.Trim(cells[2], " `"), rs.rules[m[0]].Pattern, line)
+		require.Equal(t, strings.TrimSpace(cells[3]), rs.rules[m[0]].Transform.String(), line)
+		n[layout]++
 	}
-	require.Equal(t, len(ditTable.rules)+len(t5Table.rules)+len(vaeTable.rules), n)
+	for _, l := range Layouts {
+		want := 0
+		for _, c := range Components {
+			want += len(layoutTables[l][c].rules)
+		}
+		require.Equal(t, want, n[l], l)
+	}
 }

@@ -1,0 +1,36 @@
+package mlxvideoref
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestName(t *testing.T) {
+	for _, c := range []struct{ comp, in, out string }{
+		{"dit", "patch_embedding.weight", "patch_embedding_proj.weight"},
+		{"dit", "text_embedding.2.bias", "text_embedding_1.bias"},
+		{"dit", "time_projection.1.weight", "time_projection.weight"},
+		{"dit", "blocks.12.ffn.2.weight", "blocks.12.ffn.fc2.weight"},
+		{"dit", "blocks.12.self_attn.q.weight", "blocks.12.self_attn.q.weight"},
+		{"t5", "blocks.3.ffn.gate.0.weight", "blocks.3.ffn.gate_proj.weight"},
+		{"t5", "blocks.3.ffn.fc1.weight", "blocks.3.ffn.fc1.weight"},
+		{"vae", "decoder.upsamples.0.upsamples.3.resample.1.weight", "decoder.upsamples.0.upsamples.3.resample_weight"},
+		{"vae", "encoder.middle.1.to_qkv.bias", "encoder.middle.1.to_qkv_bias"},
+		{"vae", "decoder.middle.1.proj.weight", "decoder.middle.1.proj_weight"},
+		{"vae", "encoder.downsamples.0.downsamples.1.residual.3.gamma", "encoder.downsamples.0.downsamples.1.residual.layer_3.gamma"},
+		{"vae", "decoder.head.0.gamma", "decoder.head.layer_0.gamma"},
+		{"vae", "conv2.weight", "conv2.weight"},
+	} {
+		require.Equal(t, c.out, Name(c.comp, c.in), c.in)
+	}
+}
+
+func TestShape(t *testing.T) {
+	require.Equal(t, []int64{3072, 192}, Shape("dit", "patch_embedding.weight", []int64{3072, 48, 1, 2, 2}))
+	require.Equal(t, []int64{3072, 3072}, Shape("dit", "blocks.0.self_attn.q.weight", []int64{3072, 3072}))
+	require.Equal(t, []int64{320, 3, 3, 3, 160}, Shape("vae", "x.residual.2.weight", []int64{320, 160, 3, 3, 3}))
+	require.Equal(t, []int64{160, 3, 3, 160}, Shape("vae", "x.resample.1.weight", []int64{160, 160, 3, 3}))
+	require.Equal(t, []int64{160}, Shape("vae", "x.residual.0.gamma", []int64{160, 1, 1, 1}))
+	require.Equal(t, []int64{320, 160, 3, 3, 3}, PyTorchOrder([]int64{320, 3, 3, 3, 160}))
+}
