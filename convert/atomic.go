@@ -38,11 +38,12 @@ var errOutDirBusy = errors.New("another wanconv run is writing to it")
 
 // staging is the temporary directory of one conversion.
 type staging struct {
-	outDir     string
-	dir        string
-	createdOut bool     // OUT_DIR did not exist before
-	unlock     func()   // releases OUT_DIR's lock
-	stale      []string // staging directories of killed runs, removed
+	generatesConfig bool // the layout writes config.json itself
+	outDir          string
+	dir             string
+	createdOut      bool     // OUT_DIR did not exist before
+	unlock          func()   // releases OUT_DIR's lock
+	stale           []string // staging directories of killed runs, removed
 }
 
 // newStaging locks OUT_DIR (creating it if needed), removes staging
@@ -197,10 +198,18 @@ func existingOutputs(outDir string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output directory %s: %w", outDir, err)
 	}
-	fixed := map[string]bool{srcConfig: true, srcConfiguration: true, outDiTIndex: true, outT5: true, outVAE: true, outManifest: true}
+	fixed := map[string]bool{srcConfig: true, srcConfiguration: true, outManifest: true}
+	for _, l := range layout.Layouts {
+		fixed[l.DiTIndex()], fixed[l.T5], fixed[l.VAE] = true, true, true
+	}
 	var found []string
 	for _, e := range entries {
-		if n := e.Name(); fixed[n] || layout.Wanconv.IsDiTFile(n) {
+		n := e.Name()
+		isDiT := false
+		for _, l := range layout.Layouts {
+			isDiT = isDiT || l.IsDiTFile(n)
+		}
+		if fixed[n] || isDiT {
 			found = append(found, n)
 		}
 	}

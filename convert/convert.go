@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/wanconv/wanconv/internal/units"
+	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // Summary reports a finished conversion.
@@ -68,6 +71,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 			len(st.stale), strings.Join(st.stale, ", "))
 	}
 	m := newManifest(r, inv, cp)
+	st.generatesConfig = r.layout.Name == mapping.LayoutMLXVideo
 	if err := copyVerbatim(ctx, inv, st, m); err != nil {
 		return nil, err
 	}
@@ -87,14 +91,16 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		sum.Bytes += written[i].bytes
 	}
 	sum.Tensors, sum.Params = paramCount(cp.files)
-	idx, err := ditIndexJSON(cp)
+	generated, err := generatedFiles(r, cp)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeNewFile(st.path(outDiTIndex), idx); err != nil {
-		return nil, err
+	for _, g := range generated {
+		if err := writeNewFile(st.path(g.Path), g.data); err != nil {
+			return nil, err
+		}
+		m.Files = append(m.Files, g.OutputFile)
 	}
-	m.Files = append(m.Files, OutputFile{Path: outDiTIndex, Kind: "index", Component: "dit", SHA256: sha256Hex(idx), Bytes: int64(len(idx))})
 	m.Warnings = append(m.Warnings, warnings...)
 	m.sortFiles()
 	mj, err := encodeJSON(m)
@@ -107,9 +113,11 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	names := []string{srcConfig, srcConfiguration, outTokenizer, outDiTIndex, outManifest}
-	for _, f := range cp.files {
-		names = append(names, f.name)
+	names := []string{outManifest, outTokenizer}
+	for _, f := range m.Files {
+		if !strings.HasPrefix(f.Path, outTokenizer+"/") && !slices.Contains(names, f.Path) {
+			names = append(names, f.Path)
+		}
 	}
 	if err := st.commit(names); err != nil {
 		return nil, err
@@ -151,6 +159,9 @@ func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest)
 		return err
 	}
 	for _, rel := range inv.copies {
+		if rel == srcConfig && st.generatesConfig {
+			continue // the layout writes its own config.json
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -173,4 +184,38 @@ func sha256Hex(b []byte) string {
 func (s *Summary) summaryLine() string {
 	return fmt.Sprintf("wanconv: %d files, %d tensors, %d parameters, %s in %.1f s → %s",
 		s.Files, s.Tensors, s.Params, units.Bytes(s.Bytes), s.Seconds, s.OutDir)
+}
+
+// generated is a small output file the converter writes itself.
+type generated struct {
+	OutputFile
+	data []byte
+}
+
+// generatedFiles are the layout's index and config files: the DiT's shard
+// index (wanconv layout) or mlx-video's complete config.json.
+func generatedFiles(r *resolvedOptions, cp *conversionPlan) ([]generated, error) {
+	var out []generated
+	if r.layout.DiTIndexed {
+		idx, err := ditIndexJSON(cp)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, generated{OutputFile{Path: r.layout.DiTIndex(), Kind: "index", Component: "dit", SHA256: sha256Hex(idx), Bytes: int64(len(idx))}, idx})
+	}
+	if r.layout.Name == mapping.LayoutMLXVideo {
+		dit, _ := cp.archs[mapping.ComponentDiT].(*mapping.DiTArch)
+		t5, _ := cp.archs[mapping.ComponentT5].(*mapping.T5Arch)
+		vae, _ := cp.archs[mapping.ComponentVAE].(*mapping.VAEArch)
+		kind, err := mapping.ReleaseKindOf(dit, 1)
+		if err != nil {
+			return nil, inputError(fmt.Errorf("--layout mlx-video: %w", err))
+		}
+		cfg, err := mapping.MLXVideoConfig(kind, dit, t5, vae)
+		if err != nil {
+			return nil, inputError(fmt.Errorf("--layout mlx-video: config.json: %w", err))
+		}
+		out = append(out, generated{OutputFile{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
+	}
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -152,10 +153,10 @@ func TestConvertBF16RoundsToNearestEven(t *testing.T) {
 	for _, f := range m.Files {
 		byPath[f.Path] = f
 	}
-	vae := byPath[outVAE]
+	vae := byPath[layout.Wanconv.VAE]
 	require.Equal(t, "bfloat16", vae.DType)
 	require.Equal(t, len(src[mapping.ComponentVAE]), vae.Tensors)
-	st, err := os.Stat(filepath.Join(out, outVAE))
+	st, err := os.Stat(filepath.Join(out, layout.Wanconv.VAE))
 	require.NoError(t, err)
 	require.Equal(t, st.Size(), vae.Bytes)
 	require.Len(t, vae.SHA256, 64)
@@ -184,7 +185,7 @@ func TestConvertShardsDiT(t *testing.T) {
 	const max = 300_000
 	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "300000", tinyDir, out)
 	require.Equal(t, 0, code, stderr)
-	raw, err := os.ReadFile(filepath.Join(out, outDiTIndex))
+	raw, err := os.ReadFile(filepath.Join(out, layout.Wanconv.DiTIndex()))
 	require.NoError(t, err)
 	var idx struct {
 		Metadata  map[string]int64  `json:"metadata"`
@@ -300,7 +301,7 @@ func TestSourcesWithoutSectionsGiveSameBytes(t *testing.T) {
 	plain := filepath.Join(t.TempDir(), "plain")
 	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, plain)
 	require.Equal(t, 0, code, stderr)
-	for _, f := range []string{outVAE, outT5, "wan_model_mlx.safetensors", outManifest} {
+	for _, f := range []string{layout.Wanconv.VAE, layout.Wanconv.T5, "wan_model_mlx.safetensors", outManifest} {
 		a, err := os.ReadFile(filepath.Join(normal, f))
 		require.NoError(t, err)
 		b, err := os.ReadFile(filepath.Join(plain, f))

@@ -120,7 +120,7 @@ func withSink(t *testing.T, wrap func(sink) sink) {
 
 func TestDiskFullLeavesNothing(t *testing.T) {
 	// limit: bytes the "disk" takes before failing; failing: the file being written then.
-	for limit, failing := range map[int64]string{0: layout.Wanconv.DiTSingle(), 100_000: layout.Wanconv.DiTSingle(), 2_000_000: outVAE} {
+	for limit, failing := range map[int64]string{0: layout.Wanconv.DiTSingle(), 100_000: layout.Wanconv.DiTSingle(), 2_000_000: layout.Wanconv.VAE} {
 		t.Run(failing, func(t *testing.T) {
 			var total int64
 			withSink(t, func(s sink) sink {

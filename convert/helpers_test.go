@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -105,13 +106,13 @@ func readSafetensors(t *testing.T, path string) map[string]tensorData {
 // (the DiT through its index, so sharded outputs work too).
 func readConverted(t *testing.T, dir string) map[mapping.Component]map[string]tensorData {
 	t.Helper()
-	idx, err := safetensors.OpenIndex(filepath.Join(dir, outDiTIndex))
+	idx, err := safetensors.OpenIndex(filepath.Join(dir, layout.Wanconv.DiTIndex()))
 	require.NoError(t, err)
 	defer idx.Close()
 	return map[mapping.Component]map[string]tensorData{
 		mapping.ComponentDiT: readSource(t, idx),
-		mapping.ComponentT5:  readSafetensors(t, filepath.Join(dir, outT5)),
-		mapping.ComponentVAE: readSafetensors(t, filepath.Join(dir, outVAE)),
+		mapping.ComponentT5:  readSafetensors(t, filepath.Join(dir, layout.Wanconv.T5)),
+		mapping.ComponentVAE: readSafetensors(t, filepath.Join(dir, layout.Wanconv.VAE)),
 	}
 }
 

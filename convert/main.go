@@ -60,6 +60,7 @@ func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
 	for _, comp := range []string{"dit", "t5", "vae"} {
 		overrides[comp] = fs.String(comp+"-dtype", "", "override --dtype for the "+strings.ToUpper(comp)+" component")
 	}
+	fs.StringVar(&c.opt.Layout, "layout", "wanconv", "converted layout: wanconv (this project's tree) or mlx-video (what Blaizzy/mlx-video loads)")
 	shard := fs.String("max-shard-size", "5GB", "largest DiT output file (bytes, or with kB/MB/GB/KiB/MiB/GiB)")
 	fs.BoolVar(&c.opt.Force, "force", false, "replace existing outputs in OUT_DIR")
 	fs.BoolVar(&c.opt.Quiet, "quiet", false, "no progress output and no summary")

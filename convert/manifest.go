@@ -16,6 +16,7 @@ type Manifest struct {
 	Tool         string            `json:"tool"`
 	Version      string            `json:"version"`
 	Format       string            `json:"format"`
+	Layout       string            `json:"layout"`
 	DTypes       map[string]string `json:"dtypes"` // component → requested dtype
 	MaxShardSize int64             `json:"max_shard_size"`
 	// Architectures holds each component's architecture as inferred by
@@ -42,7 +43,7 @@ type OutputFile struct {
 }
 
 func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *Manifest {
-	m := &Manifest{Tool: "wanconv", Version: Version, Format: "mlx", DTypes: map[string]string{},
+	m := &Manifest{Tool: "wanconv", Version: Version, Format: "mlx", Layout: string(opt.layout.Name), DTypes: map[string]string{},
 		MaxShardSize: opt.MaxShardSize, Architectures: map[string]any{}, Sources: inv.files, Warnings: []string{}}
 	for _, c := range mapping.Components {
 		m.DTypes[string(c)] = dtypeLabel(opt.dtypes[c])

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -27,6 +28,8 @@ type Options struct {
 	ComponentDType map[string]string
 	// MaxShardSize bounds each DiT output file in bytes (0 = 5e9).
 	MaxShardSize int64
+	// Layout is the converted layout: "wanconv" (default) or "mlx-video".
+	Layout string
 	// Force replaces existing outputs; without it any existing output is an error.
 	Force bool
 	// Quiet turns progress reporting off (warnings still reach Warnings).
@@ -57,6 +60,7 @@ const keepDType = tensor.Invalid
 type resolvedOptions struct {
 	Options
 	dtypes map[mapping.Component]tensor.DType // keepDType = keep
+	layout layout.Converted
 }
 
 // dtypeChoices are the values accepted for --dtype and the overrides.
@@ -115,6 +119,12 @@ func (o Options) resolve() (*resolvedOptions, error) {
 			return nil, usageErrorf("--%s-dtype: %v", k, err)
 		}
 		r.dtypes[c] = d
+	}
+	r.layout = layout.Wanconv
+	if o.Layout != "" {
+		if r.layout, err = layout.LayoutByName(o.Layout); err != nil {
+			return nil, usageErrorf("--layout: %v", err)
+		}
 	}
 	if r.MaxShardSize == 0 {
 		r.MaxShardSize = DefaultMaxShardSize

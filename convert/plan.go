@@ -3,6 +3,7 @@ package convert
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/layout"
@@ -10,11 +11,8 @@ import (
 	"github.com/wanconv/wanconv/tensor"
 )
 
-// Output file names (package layout spells them).
+// Output file names every layout shares (package layout spells them).
 var (
-	outDiTIndex    = layout.Wanconv.DiTIndex()
-	outT5          = layout.Wanconv.T5
-	outVAE         = layout.Wanconv.VAE
 	outManifest    = layout.Manifest
 	outTokenizer   = layout.Tokenizer
 	outputMetadata = layout.OutputMetadata()
@@ -92,9 +90,13 @@ func planConversion(in planInput, opt *resolvedOptions) (*conversionPlan, error)
 	if len(problems) > 0 {
 		return nil, inputError(errors.Join(problems...))
 	}
-	ditShards := splitShards(tensors[mapping.ComponentDiT], opt.MaxShardSize)
+	maxShard := opt.MaxShardSize
+	if opt.layout.Unsharded {
+		maxShard = math.MaxInt64
+	}
+	ditShards := splitShards(tensors[mapping.ComponentDiT], maxShard)
 	for i, shard := range ditShards {
-		name := layout.Wanconv.DiTShard(i+1, len(ditShards))
+		name := opt.layout.DiTShard(i+1, len(ditShards))
 		f, err := layoutFile(name, mapping.ComponentDiT, shard)
 		if err != nil {
 			return nil, err
@@ -108,7 +110,7 @@ func planConversion(in planInput, opt *resolvedOptions) (*conversionPlan, error)
 	for _, o := range []struct {
 		c    mapping.Component
 		name string
-	}{{mapping.ComponentT5, outT5}, {mapping.ComponentVAE, outVAE}} {
+	}{{mapping.ComponentT5, opt.layout.T5}, {mapping.ComponentVAE, opt.layout.VAE}} {
 		f, err := layoutFile(o.name, o.c, tensors[o.c])
 		if err != nil {
 			return nil, err
@@ -128,7 +130,7 @@ func planComponent(c mapping.Component, in planInput, opt *resolvedOptions) ([]p
 	if c == mapping.ComponentDiT {
 		cfg = in.ditConfig
 	}
-	plan, err := mapping.PlanComponent(c, in.tensors[c], cfg)
+	plan, err := mapping.PlanLayout(opt.layout.Name, c, in.tensors[c], cfg)
 	if err != nil {
 		var pe *mapping.PlanError
 		if errors.As(err, &pe) && pe.File == "" {
@@ -161,7 +163,7 @@ func planComponent(c mapping.Component, in planInput, opt *resolvedOptions) ([]p
 
 func layoutFor(t mapping.Transform) (layoutOp, error) {
 	switch t {
-	case mapping.Identity, mapping.SqueezeGamma:
+	case mapping.Identity, mapping.SqueezeGamma, mapping.FlattenPatch:
 		return layoutKeep, nil
 	case mapping.ConvToChannelsLast:
 		return layoutChannelsLast, nil

@@ -57,8 +57,20 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 			comp, naming = "", ""
 		}
 	}
+	lay := t.layout
+	if naming == mapping.NamingMLX && lay == "" {
+		names := make([]string, len(o.infos))
+		for i, info := range o.infos {
+			names[i] = info.Name
+		}
+		if _, l, err := mapping.DetectLayout(names); err == nil {
+			lay = l
+		} else {
+			lay = mapping.LayoutWanconv
+		}
+	}
 	cr := &ComponentReport{
-		Component: comp, Naming: naming, Format: o.format, Index: o.index, Files: o.files,
+		Component: comp, Naming: naming, Layout: lay, Format: o.format, Index: o.index, Files: o.files,
 		Metadata: o.metadata, TensorCount: len(o.infos), DTypes: map[string]int{},
 		Problems: []mapping.Problem{},
 	}
@@ -86,7 +98,7 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 		}
 		cr.Config = &t.config
 	}
-	arch, err := check(comp, naming, o.infos, config)
+	arch, err := check(comp, naming, lay, o.infos, config)
 	cr.Check = CheckPassed
 	cr.Architecture = arch
 	var pe *mapping.PlanError
@@ -107,9 +119,9 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 
 // check infers the architecture and runs the completeness check in the
 // source's own naming.
-func check(c mapping.Component, naming mapping.Naming, infos []tensor.Info, config []byte) (mapping.Arch, error) {
+func check(c mapping.Component, naming mapping.Naming, l mapping.Layout, infos []tensor.Info, config []byte) (mapping.Arch, error) {
 	if naming == mapping.NamingMLX {
-		return mapping.CheckConverted(c, infos, config)
+		return mapping.CheckConvertedLayout(l, c, infos, config)
 	}
 	plan, err := mapping.PlanComponent(c, infos, config)
 	if plan == nil {

@@ -17,6 +17,7 @@ type target struct {
 	path      string
 	component mapping.Component // "" = detect from tensor names
 	naming    mapping.Naming    // "" = detect from tensor names
+	layout    mapping.Layout    // converted layout; "" = detect (MLX naming only)
 	config    string            // config.json for a DiT, "" if none
 }
 
@@ -59,7 +60,7 @@ func resolveDir(dir string) ([]target, string, []mapping.Component, error) {
 	}
 	var targets []target
 	for _, f := range d.Found {
-		t := target{path: f.Path, component: f.Component, naming: f.Naming}
+		t := target{path: f.Path, component: f.Component, naming: f.Naming, layout: f.Layout}
 		if f.Component == mapping.ComponentDiT {
 			t.config = d.Config
 		}

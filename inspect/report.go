@@ -44,7 +44,9 @@ type Report struct {
 type ComponentReport struct {
 	Component mapping.Component `json:"component"`
 	Naming    mapping.Naming    `json:"naming"`
-	Format    string            `json:"format"` // "safetensors", "pth-zip" or "pth-legacy"
+	// Layout is the converted layout of MLX-named tensors ("" otherwise).
+	Layout mapping.Layout `json:"layout,omitempty"`
+	Format string         `json:"format"` // "safetensors", "pth-zip" or "pth-legacy"
 	// Index is the sharded index file, nil when the tensors are in one file.
 	Index *string `json:"index"`
 	// Files hold the tensors (the shards, for an index), sorted.

@@ -45,7 +45,11 @@ func writeComponent(ew *errWriter, c *ComponentReport) {
 	if c.Component == "" {
 		ew.printf("\ncheckpoint (%s, no Wan2.2 component recognised)\n", c.Format)
 	} else {
-		ew.printf("\n%s (%s, %s names)\n", c.Component, c.Format, c.Naming)
+		naming := string(c.Naming)
+		if c.Layout != "" {
+			naming = string(c.Layout) + " layout, " + naming
+		}
+		ew.printf("\n%s (%s, %s names)\n", c.Component, c.Format, naming)
 	}
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", k, v) }

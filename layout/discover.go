@@ -29,7 +29,7 @@ const MaxConfigSize = 1 << 20
 type Found struct {
 	Component mapping.Component
 	Naming    mapping.Naming // pytorch in a release, mlx in a converted directory
-	Layout    string         // the converted layout's name; "" in a release
+	Layout    mapping.Layout // the converted layout; "" in a release
 	Path      string         // the index or the single checkpoint file
 }
 
@@ -53,7 +53,7 @@ func (d *Dir) Get(c mapping.Component) (Found, bool) {
 }
 
 // Layout is the converted layout whose files were found ("" when none).
-func (d *Dir) Layout() string {
+func (d *Dir) Layout() mapping.Layout {
 	for _, f := range d.Found {
 		if f.Layout != "" {
 			return f.Layout
@@ -78,7 +78,7 @@ func Discover(dir string) (*Dir, error) {
 	}
 	present := map[mapping.Component]bool{}
 	kinds := map[string]bool{}
-	add := func(c mapping.Component, naming mapping.Naming, layout string, candidates []string) {
+	add := func(c mapping.Component, naming mapping.Naming, layout mapping.Layout, candidates []string) {
 		for _, name := range candidates {
 			if p := filepath.Join(dir, name); isRegular(p) {
 				d.Found = append(d.Found, Found{Component: c, Naming: naming, Layout: layout, Path: p})

@@ -74,7 +74,7 @@ func TestDiscoverConverted(t *testing.T) {
 	d, err := Discover(dir)
 	require.NoError(t, err)
 	require.Equal(t, KindConverted, d.Kind)
-	require.Equal(t, "wanconv", d.Layout())
+	require.Equal(t, mapping.LayoutWanconv, d.Layout())
 	require.Equal(t, []mapping.Component{mapping.ComponentT5}, d.Missing)
 	files, cfg, err := ComponentFiles(dir, mapping.ComponentDiT)
 	require.NoError(t, err)

@@ -34,13 +34,16 @@ func OutputMetadata() map[string]string { return map[string]string{"format": "ml
 
 // Converted names the files of one converted-directory layout.
 type Converted struct {
-	// Name identifies the layout ("wanconv").
-	Name string
+	// Name identifies the layout (its tensor names are mapping's rules of
+	// the same name).
+	Name mapping.Layout
 	// DiTBase is the DiT file's stem: DiTBase+".safetensors" for one file,
 	// DiTBase+"-0000K-of-0000N.safetensors" for shards.
 	DiTBase string
 	// DiTIndexed is true when the DiT always gets an index file.
 	DiTIndexed bool
+	// Unsharded layouts keep the DiT in one file whatever its size.
+	Unsharded bool
 	// T5 and VAE are the single files of those components.
 	T5, VAE string
 }
@@ -48,12 +51,20 @@ type Converted struct {
 // Wanconv is the layout this project's users asked for: a sharded DiT with
 // an index, t5_encoder_mlx and vae_mlx.
 var Wanconv = Converted{
-	Name: "wanconv", DiTBase: "wan_model_mlx", DiTIndexed: true,
+	Name: mapping.LayoutWanconv, DiTBase: "wan_model_mlx", DiTIndexed: true,
 	T5: "t5_encoder_mlx.safetensors", VAE: "vae_mlx.safetensors",
 }
 
+// MLXVideo is the layout Blaizzy/mlx-video's Wan2.2 runtime loads (and
+// SceneWorks/mlx-gen writes): one file per component, no index, and a
+// config.json that is mlx-video's complete WanModelConfig.
+var MLXVideo = Converted{
+	Name: mapping.LayoutMLXVideo, DiTBase: "model", Unsharded: true,
+	T5: "t5_encoder.safetensors", VAE: "vae.safetensors",
+}
+
 // Layouts lists every converted layout, the default first.
-var Layouts = []Converted{Wanconv}
+var Layouts = []Converted{Wanconv, MLXVideo}
 
 // DiTSingle is the DiT's file name when it is not sharded.
 func (l Converted) DiTSingle() string { return l.DiTBase + ".safetensors" }
@@ -102,11 +113,11 @@ func ReleaseCandidates(c mapping.Component) []string {
 // LayoutByName finds a converted layout.
 func LayoutByName(name string) (Converted, error) {
 	for _, l := range Layouts {
-		if l.Name == name {
+		if string(l.Name) == name {
 			return l, nil
 		}
 	}
-	return Converted{}, fmt.Errorf("unknown layout %q", name)
+	return Converted{}, fmt.Errorf("unknown layout %q (want wanconv or mlx-video)", name)
 }
 
 // IsDiTFile reports whether name is one of the DiT files this layout writes:
