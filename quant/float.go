@@ -72,9 +72,9 @@ func (l load) decodeSlow(dst []float32, src []byte) {
 		var v float32
 		switch l {
 		case loadF32AsF16:
-			v = float16.Fromfloat32(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))).Float32()
+			v = float16.Frombits(f16Bits(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:])))).Float32()
 		case loadBF16AsF16:
-			v = float16.Fromfloat32(math.Float32frombits(uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16)).Float32()
+			v = float16.Frombits(f16Bits(math.Float32frombits(uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16))).Float32()
 		case loadF16:
 			v = float16.Frombits(binary.LittleEndian.Uint16(src[2*i:])).Float32()
 		case loadF16AsBF16:
@@ -100,13 +100,22 @@ func bf16Bits(b uint32) uint16 {
 	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
 }
 
+// f16Bits rounds v to float16 bits as MLX's float16 type does: nearest,
+// ties to even, and every NaN to 0x7d00 with the sign of v.
+func f16Bits(v float32) uint16 {
+	if v != v {
+		return uint16(math.Float32bits(v)>>16)&0x8000 | 0x7d00
+	}
+	return float16.Fromfloat32(v).Bits()
+}
+
 // store writes v as one element of dtype d at the start of dst.
 func store(dst []byte, d tensor.DType, v float32) {
 	switch d {
 	case tensor.BF16:
 		binary.LittleEndian.PutUint16(dst, bf16Bits(math.Float32bits(v)))
 	case tensor.F16:
-		binary.LittleEndian.PutUint16(dst, float16.Fromfloat32(v).Bits())
+		binary.LittleEndian.PutUint16(dst, f16Bits(v))
 	default:
 		binary.LittleEndian.PutUint32(dst, math.Float32bits(v))
 	}
