@@ -106,15 +106,7 @@ func (j *rowJob) run(lo, hi int) {
 
 // fit returns the float32 scale and bias of a group for levels codes above 0.
 func fit(g []float32, levels float32) (scale, bias float32) {
-	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-	for _, v := range g {
-		if v > hi {
-			hi = v
-		}
-		if v < lo {
-			lo = v
-		}
-	}
+	lo, hi := minMax(g)
 	scale = (hi - lo) / levels
 	if scale < eps {
 		scale = eps
@@ -130,6 +122,34 @@ func fit(g []float32, levels float32) (scale, bias float32) {
 		return edge / q0, edge
 	}
 	return scale, 0
+}
+
+// minMax returns the smallest and largest value of g (len a multiple of 4),
+// skipping NaNs (±Inf when all are NaN). Which zero a ±0 extreme has does
+// not matter to fit.
+func minMax(g []float32) (lo, hi float32) {
+	l0, l1, l2, l3 := g[0], g[1], g[2], g[3]
+	h0, h1, h2, h3 := l0, l1, l2, l3
+	for i := 4; i+4 <= len(g); i += 4 {
+		a, b, c, d := g[i], g[i+1], g[i+2], g[i+3]
+		l0, l1, l2, l3 = min(l0, a), min(l1, b), min(l2, c), min(l3, d)
+		h0, h1, h2, h3 = max(h0, a), max(h1, b), max(h2, c), max(h3, d)
+	}
+	lo, hi = min(l0, l1, l2, l3), max(h0, h1, h2, h3)
+	if lo == lo && hi == hi {
+		return lo, hi
+	}
+	// The builtins propagate NaN; skip NaNs instead, as MLX does.
+	lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, v := range g {
+		if v > hi {
+			hi = v
+		}
+		if v < lo {
+			lo = v
+		}
+	}
+	return lo, hi
 }
 
 func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
