@@ -3,6 +3,7 @@ package quant
 import (
 	"encoding/binary"
 	"math"
+	"unsafe"
 
 	"github.com/x448/float16"
 
@@ -45,32 +46,60 @@ func loadFor(src, out tensor.DType) load {
 // decode fills dst with the values of the len(dst) elements at the start of
 // src.
 func (l load) decode(dst []float32, src []byte) {
-	switch l {
-	case loadF32:
-		src = src[:4*len(dst)]
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+	switch {
+	case !littleEndian || !aligned(src, l):
+	case l == loadF32:
+		copy(dst, view[float32](src[:4*len(dst)]))
+		return
+	case l == loadF32AsBF16:
+		for i, b := range view[uint32](src[:4*len(dst)]) {
+			dst[i] = math.Float32frombits(roundBF16(b))
 		}
-	case loadF32AsBF16:
-		src = src[:4*len(dst)]
-		for i := range dst {
-			dst[i] = math.Float32frombits(roundBF16(binary.LittleEndian.Uint32(src[4*i:])))
+		return
+	case l == loadBF16:
+		for i, h := range view[uint16](src[:2*len(dst)]) {
+			dst[i] = math.Float32frombits(uint32(h) << 16)
 		}
-	case loadBF16:
-		src = src[:2*len(dst)]
-		for i := range dst {
-			dst[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16)
-		}
-	default:
-		l.decodeSlow(dst, src)
+		return
 	}
+	l.decodeSlow(dst, src)
 }
 
-// decodeSlow covers the float16 cases, rare for Wan2.2 checkpoints.
+// littleEndian reports the host byte order: the fast decoders read tensor
+// bytes (little-endian) in place.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// aligned reports whether src is aligned for the element type l reads.
+func aligned(src []byte, l load) bool {
+	size := uintptr(4)
+	if l == loadBF16 {
+		size = 2
+	}
+	return uintptr(unsafe.Pointer(unsafe.SliceData(src)))%size == 0
+}
+
+// view reinterprets b, suitably aligned, as a slice of T.
+func view[T uint16 | uint32 | float32](b []byte) []T {
+	var zero T
+	n := len(b) / int(unsafe.Sizeof(zero))
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
+// decodeSlow decodes byte by byte: the float16 cases, rare for Wan2.2
+// checkpoints, and every case on big-endian hosts.
 func (l load) decodeSlow(dst []float32, src []byte) {
 	for i := range dst {
 		var v float32
 		switch l {
+		case loadF32:
+			v = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		case loadF32AsBF16:
+			v = math.Float32frombits(roundBF16(binary.LittleEndian.Uint32(src[4*i:])))
+		case loadBF16:
+			v = math.Float32frombits(uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16)
 		case loadF32AsF16:
 			v = float16.Frombits(f16Bits(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:])))).Float32()
 		case loadBF16AsF16:

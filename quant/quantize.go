@@ -154,8 +154,8 @@ func minMax(g []float32) (lo, hi float32) {
 
 func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
 
-// magic is 2^23: adding and subtracting it rounds a float32 in [0, 2^23)
-// to an integer, ties to even.
+// magic is 2^23: adding it to a float32 in [0, 2^23) rounds it to an
+// integer, ties to even, which the low mantissa bits of the sum then hold.
 const magic = float32(1 << 23)
 
 // quantizeGroup4 packs the 4-bit codes of g into words and returns the
@@ -171,7 +171,7 @@ func quantizeGroup4(words []byte, g []float32) (scale, bias float32) {
 			} else if x > 15 {
 				x = 15
 			}
-			word |= uint32(float32(x+magic)-magic) << (4 * k)
+			word |= math.Float32bits(x+magic) & 0xf << (4 * k) // x+magic = 2^23 + code
 		}
 		binary.LittleEndian.PutUint32(words[4*w:], word)
 	}
@@ -191,7 +191,7 @@ func quantizeGroup8(words []byte, g []float32) (scale, bias float32) {
 			} else if x > 255 {
 				x = 255
 			}
-			word |= uint32(float32(x+magic)-magic) << (8 * k)
+			word |= math.Float32bits(x+magic) & 0xff << (8 * k)
 		}
 		binary.LittleEndian.PutUint32(words[4*w:], word)
 	}
