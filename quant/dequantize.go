@@ -28,9 +28,9 @@ func checkOutputs(in Outputs, dtype tensor.DType, rows, cols int, p Params) erro
 }
 
 // Dequantize writes scale·code + bias for every element of a quantized
-// block of rows × cols into dst (len rows·cols), in float32 from the stored
-// scales and biases of the given dtype. MLX rounds the same sum to the
-// scales' dtype, so for bfloat16 and float16 its values are these rounded.
+// block of rows × cols into dst (len rows·cols), computed as
+// mlx.core.dequantize does, in the dtype of the scales: for bfloat16 and
+// float16 the product is rounded to that dtype, then the sum.
 func Dequantize(dst []float32, in Outputs, dtype tensor.DType, rows, cols int, p Params) error {
 	if err := checkOutputs(in, dtype, rows, cols, p); err != nil {
 		return err
@@ -45,7 +45,8 @@ func Dequantize(dst []float32, in Outputs, dtype tensor.DType, rows, cols int, p
 		words := in.Words[gi*p.GroupSize*p.Bits/8:]
 		for j := range out {
 			w := binary.LittleEndian.Uint32(words[4*(j/per):])
-			out[j] = s*float32(w>>(uint(j%per)*uint(p.Bits))&mask) + b
+			c := float32(w >> (uint(j%per) * uint(p.Bits)) & mask)
+			out[j] = roundTo(dtype, roundTo(dtype, float32(s*c))+b) // float32(): no fused multiply-add
 		}
 	}
 	return nil
@@ -118,4 +119,17 @@ func Check(in Outputs, dtype tensor.DType, rows, cols int, p Params) error {
 		return fmt.Errorf("%d of %d quantization groups inconsistent; first: %s", bad, rows*groups, first)
 	}
 	return nil
+}
+
+// roundTo rounds v to dtype d (nearest even) and widens it back.
+func roundTo(d tensor.DType, v float32) float32 {
+	switch d {
+	case tensor.BF16:
+		return math.Float32frombits(roundBF16(math.Float32bits(v)))
+	case tensor.F16:
+		var b [2]byte
+		store(b[:], d, v)
+		return fetch(b[:], d, 0)
+	}
+	return v
 }

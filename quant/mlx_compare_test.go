@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"bytes"
 	"maps"
 	"math"
 	"path/filepath"
@@ -17,15 +18,27 @@ import (
 )
 
 // compareWithMLX quantizes every case in Go and with mlx.core.quantize and
-// requires identical bytes.
+// requires identical bytes; Dequantize must give mlx.core.dequantize's
+// values exactly once rounded to the output dtype.
 func compareWithMLX(t *testing.T, srcs map[string]weight, cases []mlxCase) {
 	t.Helper()
 	want := mlxQuantize(t, srcs, cases)
 	for i, c := range cases {
 		w := srcs[c.src]
-		requireSame(t, w, c, goQuantize(t, w, c), want[i])
+		got := goQuantize(t, w, c)
+		requireSame(t, w, c, got, want[i].Outputs)
+		deq := make([]float32, w.rows*w.cols)
+		require.NoError(t, Dequantize(deq, got, c.out, w.rows, w.cols, c.p))
+		for j, x := range deq {
+			y := make([]byte, 4)
+			store(y, c.out, x)
+			if !bytes.Equal(y[:c.out.Size()], want[i].dequantized[j*c.out.Size():(j+1)*c.out.Size()]) {
+				t.Fatalf("%s: element %d dequantizes to %g (%s % x), mlx.core.dequantize gives % x",
+					c, j, x, c.out.Name(), y[:c.out.Size()], want[i].dequantized[j*c.out.Size():(j+1)*c.out.Size()])
+			}
+		}
 	}
-	t.Logf("%d quantizations identical to mlx.core.quantize", len(cases))
+	t.Logf("%d quantizations identical to mlx.core.quantize and mlx.core.dequantize", len(cases))
 }
 
 func TestMatchesMLXAdversarial(t *testing.T) {

@@ -65,13 +65,20 @@ for key, (name, dtype, bits, group) in spec.items():
     out[key + ".q"] = q.view(mx.int32)  # same bytes; the test's reader has no U32
     out[key + ".s"] = s
     out[key + ".b"] = b
+    out[key + ".d"] = mx.dequantize(q, s, b, group_size=group, bits=bits, mode="affine")
 mx.eval(out)
 mx.save_safetensors(sys.argv[3], out, metadata={"format": "mlx"})  # MLX writes null metadata otherwise
 `
 
-// mlxQuantize quantizes every case with mlx.core.quantize and returns the
-// outputs in case order.
-func mlxQuantize(t *testing.T, srcs map[string]weight, cases []mlxCase) []Outputs {
+// mlxResult is MLX's quantization of one case and its dequantization.
+type mlxResult struct {
+	Outputs
+	dequantized []byte // in the case's output dtype
+}
+
+// mlxQuantize quantizes every case with mlx.core.quantize, dequantizes it
+// with mlx.core.dequantize, and returns the results in case order.
+func mlxQuantize(t *testing.T, srcs map[string]weight, cases []mlxCase) []mlxResult {
 	t.Helper()
 	py := mlxPython(t)
 	dir := t.TempDir()
@@ -115,10 +122,10 @@ func mlxQuantize(t *testing.T, srcs map[string]weight, cases []mlxCase) []Output
 		require.NoError(t, f.ReadTensor(name, b))
 		return b
 	}
-	outs := make([]Outputs, len(cases))
+	outs := make([]mlxResult, len(cases))
 	for i := range cases {
 		key := fmt.Sprintf("c%d", i)
-		outs[i] = Outputs{Words: read(key + ".q"), Scales: read(key + ".s"), Biases: read(key + ".b")}
+		outs[i] = mlxResult{Outputs{Words: read(key + ".q"), Scales: read(key + ".s"), Biases: read(key + ".b")}, read(key + ".d")}
 	}
 	return outs
 }
