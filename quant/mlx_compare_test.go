@@ -29,12 +29,17 @@ func compareWithMLX(t *testing.T, srcs map[string]weight, cases []mlxCase) {
 		requireSame(t, w, c, got, want[i].Outputs)
 		deq := make([]float32, w.rows*w.cols)
 		require.NoError(t, Dequantize(deq, got, c.out, w.rows, w.cols, c.p))
+		sz := c.out.Size()
+		enc := make([]byte, len(deq)*sz)
 		for j, x := range deq {
-			y := make([]byte, 4)
-			store(y, c.out, x)
-			if !bytes.Equal(y[:c.out.Size()], want[i].dequantized[j*c.out.Size():(j+1)*c.out.Size()]) {
-				t.Fatalf("%s: element %d dequantizes to %g (%s % x), mlx.core.dequantize gives % x",
-					c, j, x, c.out.Name(), y[:c.out.Size()], want[i].dequantized[j*c.out.Size():(j+1)*c.out.Size()])
+			store(enc[j*sz:], c.out, x)
+		}
+		if !bytes.Equal(enc, want[i].dequantized) {
+			for j := range deq {
+				if g, m := enc[j*sz:(j+1)*sz], want[i].dequantized[j*sz:(j+1)*sz]; !bytes.Equal(g, m) {
+					t.Fatalf("%s: element %d dequantizes to %g (%s % x), mlx.core.dequantize gives % x",
+						c, j, deq[j], c.out.Name(), g, m)
+				}
 			}
 		}
 	}
