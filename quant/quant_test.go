@@ -169,3 +169,47 @@ func TestDequantizeError(t *testing.T) {
 	}
 	require.Error(t, Dequantize(make([]float32, 10), Outputs{}, tensor.F32, 1, 64, Params{Bits: 4, GroupSize: 64}))
 }
+
+// TestTinyReleaseWeightError measures the weight error of quantizing the
+// tiny release's DiT Linears, relative to each weight's standard deviation:
+// the share of a quantized checkpoint's error that comes from its weights.
+func TestTinyReleaseWeightError(t *testing.T) {
+	srcs := tinyLinears(t)
+	for _, out := range []tensor.DType{tensor.F32, tensor.BF16} {
+		for _, p := range allParams() {
+			var worstRMS, worstMax float64
+			for _, w := range srcs {
+				c := mlxCase{out: out, p: p}
+				o := goQuantize(t, w, c)
+				deq := make([]float32, w.rows*w.cols)
+				require.NoError(t, Dequantize(deq, o, out, w.rows, w.cols, p))
+				v := make([]float32, len(deq))
+				loadFor(w.dtype, tensor.F32).decode(v, w.data)
+				var sum, sq, esq, emax float64
+				for i, x := range v {
+					sum += float64(x)
+					sq += float64(x) * float64(x)
+					e := float64(deq[i] - x)
+					esq += e * e
+					emax = max(emax, math.Abs(e))
+				}
+				n := float64(len(v))
+				std := math.Sqrt(sq/n - (sum/n)*(sum/n))
+				worstRMS = max(worstRMS, math.Sqrt(esq/n)/std)
+				worstMax = max(worstMax, emax/std)
+			}
+			t.Logf("%s as %s: weight error / std: rms %.4f, max %.4f (worst of %d Linears)", p, out.Name(), worstRMS, worstMax, len(srcs))
+			// Uniform rounding error of a step of about range/levels: rms ≈ step/√12
+			// (4-bit: 0.08 to 0.10 std); at 8 bits bfloat16's own rounding (rms about
+			// 2^-9·|w|) dominates.
+			switch {
+			case p.Bits == 4:
+				require.InDelta(t, 0.092, worstRMS, 0.015, "%s as %s", p, out.Name())
+			case out == tensor.F32:
+				require.InDelta(t, 0.0054, worstRMS, 0.0012, "%s as %s", p, out.Name())
+			default:
+				require.InDelta(t, 0.0087, worstRMS, 0.0015, "%s as %s", p, out.Name())
+			}
+		}
+	}
+}
