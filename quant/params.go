@@ -21,8 +21,11 @@
 //	if q0 ≠ 0 { s = edge/q0; b = edge } else { b = 0 }
 //	code = clamp(round((w − b)/s), 0, 2^bits − 1)   (NaN → 0)
 //
-// and s and b are then rounded to the weight's dtype (nearest even) for
-// storage, while the codes use the unrounded float32 s and b.
+// and s and b are then rounded to the weight's dtype (nearest even; NaN to
+// MLX's NaN) for storage, while the codes use the unrounded float32 s and b.
+// The tests check this byte for byte against mlx.core.quantize and
+// mlx.core.dequantize of MLX 0.32.4 (CPU, x86-64) when WANCONV_MLX_PY names
+// its Python frontend.
 package quant
 
 import (
