@@ -1,0 +1,24 @@
+package mapping
+
+import "strings"
+
+// QuantizableDiT reports whether mlxName, a tensor name of a converted DiT,
+// is the weight of one of the Linears a quantized checkpoint stores
+// quantized: in every block, the q, k, v and o projections of the self- and
+// cross-attention and the two Linears of the feed-forward network, the set
+// mlx-video quantizes. Everything else (embeddings, norms, modulation, head,
+// biases) stays dense.
+func QuantizableDiT(mlxName string) bool {
+	segs := strings.Split(mlxName, ".")
+	if len(segs) < 4 || segs[0] != "blocks" || !isIndex(segs[1]) || segs[len(segs)-1] != "weight" {
+		return false
+	}
+	switch rest := segs[2 : len(segs)-1]; len(rest) {
+	case 2: // self_attn.q, cross_attn.o, ...
+		return (rest[0] == "self_attn" || rest[0] == "cross_attn") &&
+			(rest[1] == "q" || rest[1] == "k" || rest[1] == "v" || rest[1] == "o")
+	case 3: // ffn.layers.0, ffn.layers.2
+		return rest[0] == "ffn" && rest[1] == "layers" && (rest[2] == "0" || rest[2] == "2")
+	}
+	return false
+}
