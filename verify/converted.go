@@ -83,6 +83,14 @@ func (d *convertedDir) open(component string) (tensor.SectionSource, error) {
 	return safetensors.OpenAuto(f.Path)
 }
 
+// layoutOf is the converted layout a component was found in.
+func (d *convertedDir) layoutOf(component string) mapping.Layout {
+	if f, ok := d.found[component]; ok && f.Layout != "" {
+		return f.Layout
+	}
+	return mapping.LayoutWanconv
+}
+
 // files lists the safetensors files holding a component (a DiT's shards).
 func (d *convertedDir) files(component string) ([]string, error) {
 	f, ok := d.found[component]

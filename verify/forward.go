@@ -1,5 +1,7 @@
 package verify
 
+import "github.com/wanconv/wanconv/mapping"
+
 // HostTensor is a tensor in Go memory, used to hand inputs to and outputs
 // from the MLX side without the pure-Go code depending on MLX.
 type HostTensor struct {
@@ -15,6 +17,8 @@ type forwardJob struct {
 	// is config.json (the DiT's heads and model type).
 	Files  []string
 	Config []byte
+	// Layout is the converted layout of the files (tensor names).
+	Layout mapping.Layout
 	Device string
 	// Spec describes the deterministic inputs the MLX side builds.
 	Spec InputSpec

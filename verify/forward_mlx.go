@@ -49,7 +49,7 @@ func forwardMLX(job forwardJob) (forwardResult, error) {
 }
 
 func forwardDiT(job forwardJob, res *forwardResult) error {
-	m, err := dit.Load(job.Files, job.Config, dit.Options{})
+	m, err := loadDiT(job)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func runDiT(m *dit.Model, x, t, ctx *mlx.Array, seqLen int, outs map[string]Host
 }
 
 func forwardT5(job forwardJob, res *forwardResult) error {
-	m, err := t5.Load(job.Files[0], t5.Options{})
+	m, err := loadT5(job)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func runT5(m *t5.Model, ids, mask *mlx.Array, outs map[string]HostTensor) error 
 }
 
 func forwardVAE(job forwardJob, res *forwardResult) error {
-	m, err := vae.Load(job.Files[0], vae.Options{})
+	m, err := loadVAE(job)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ type Report struct {
 type ComponentReport struct {
 	Name        string                       `json:"name"`
 	Files       []string                     `json:"files"`
+	Layout      string                       `json:"layout,omitempty"`
 	Passed      bool                         `json:"passed"`
 	TensorCount int                          `json:"tensor_count"`
 	ParamCount  int64                        `json:"param_count"`
@@ -54,6 +55,8 @@ type ComponentReport struct {
 type Check struct {
 	Name   string `json:"name"`
 	Passed bool   `json:"passed"`
+	// Info marks a note rather than a verification (always passed).
+	Info   bool   `json:"info,omitempty"`
 	Detail string `json:"detail,omitempty"`
 }
 
@@ -65,6 +68,12 @@ type ForwardReport struct {
 	// units of the golden std (absent without a golden file).
 	WorstDeviation *float64 `json:"worst_deviation_std,omitempty"`
 	Tolerance      float64  `json:"tolerance,omitempty"`
+}
+
+// note records an informational check: it passes, and says why a check
+// could not be made.
+func (c *ComponentReport) note(name string, format string, args ...any) {
+	c.Checks = append(c.Checks, Check{Name: name, Passed: true, Info: true, Detail: fmt.Sprintf(format, args...)})
 }
 
 func (c *ComponentReport) check(name string, passed bool, format string, args ...any) {

@@ -123,7 +123,7 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	if err != nil {
 		return err
 	}
-	job := forwardJob{Component: name, Files: files, Config: dir.Config, Device: o.Device, Spec: spec}
+	job := forwardJob{Component: name, Files: files, Config: dir.Config, Layout: dir.layoutOf(name), Device: o.Device, Spec: spec}
 	var want map[string]HostTensor
 	if ref != nil {
 		inputs, outputs, seqLen, err := ref.inputs(name)
