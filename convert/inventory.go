@@ -83,7 +83,7 @@ func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err er
 		case wantDir && !st.IsDir():
 			problems = append(problems, fmt.Errorf("%s: expected a directory", filepath.Join(dir, rel)))
 		case !wantDir && !st.Mode().IsRegular():
-			problems = append(problems, fmt.Errorf("%s: expected a regular file", filepath.Join(dir, rel)))
+			problems = append(problems, safefs.RequireRegular(filepath.Join(dir, rel), st))
 		default:
 			return true
 		}

@@ -37,6 +37,12 @@ flags:
 func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal a second one kills the process outright:
+		// a kill at any instant is recovered by the next run.
+		<-ctx.Done()
+		stop()
+	}()
 	return run(ctx, args, stdout, stderr)
 }
 
@@ -155,6 +161,10 @@ func parseSize(s string) (int64, error) {
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || v <= 0 || v*float64(mult) > 1<<62 {
 		return 0, fmt.Errorf("invalid size %q", s)
+	}
+	if v*float64(mult) < 1 {
+		// int64(0.5) would be 0, which Options reads as "the default"
+		return 0, fmt.Errorf("invalid size %q: less than one byte", s)
 	}
 	return int64(v * float64(mult)), nil
 }

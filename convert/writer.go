@@ -26,6 +26,14 @@ const (
 	pipelineDepth = 4
 )
 
+// maxTensorBuffer caps the whole-tensor buffer of a tensor that cannot be
+// read in place (a deflated zip entry or a strided view): its size is what
+// the file claims, not what it holds, so it is bounded independently. The
+// tensors of real Wan2.2 releases are all read in place; the largest
+// tensor of the VAE (the one component that could plausibly be re-saved
+// strided) is under 50 MB.
+var maxTensorBuffer int64 = 256 << 20
+
 // chunk is a piece of one output file.
 type chunk struct {
 	file int
@@ -231,6 +239,10 @@ func (p *producer) reader(t *plannedTensor) (func(dst []byte, off int64) error, 
 				return inputError(fmt.Errorf("%s: tensor %s: reading %d bytes at %d: %w", t.src.Path(), t.info.Name, len(dst), off, err))
 			}, nil
 		}
+	}
+	if n := t.info.NumBytes(); n > maxTensorBuffer {
+		return nil, inputError(fmt.Errorf("%s: tensor %s is stored compressed or non-contiguous, so converting it needs a %d-byte buffer, more than the %d allowed; re-save the checkpoint with torch.save (uncompressed, contiguous tensors)",
+			t.src.Path(), t.info.Name, n, int64(maxTensorBuffer)))
 	}
 	whole := make([]byte, t.info.NumBytes())
 	if err := t.src.ReadTensor(t.info.Name, whole); err != nil {

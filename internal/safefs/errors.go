@@ -87,3 +87,12 @@ func modeName(m fs.FileMode) string {
 func notRegular(path string, m fs.FileMode) error {
 	return &Error{Path: path, Err: ErrNotRegular, Detail: "it is " + modeName(m)}
 }
+
+// RequireRegular returns the refusal Open gives when fi (describing path)
+// is not a regular file, or nil.
+func RequireRegular(path string, fi fs.FileInfo) error {
+	if fi.Mode().IsRegular() {
+		return nil
+	}
+	return notRegular(path, fi.Mode())
+}
