@@ -3,13 +3,13 @@ package inspect
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -74,12 +74,16 @@ func stringsToJSON(m map[string]string) map[string]json.RawMessage {
 	return out
 }
 
-// readConfig reads a config.json (small) or returns nil for "".
+// maxConfigJSON caps a config.json read into memory (a real one is under
+// 1 kB): a huge or sparse file is refused, not read whole.
+const maxConfigJSON = 4 << 20
+
+// readConfig reads a config.json (small, a regular file) or returns nil for "".
 func readConfig(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := safefs.ReadFile(path, maxConfigJSON)
 	if err != nil {
 		return nil, named(path, err)
 	}

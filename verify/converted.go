@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -55,12 +56,12 @@ func openConverted(dir string) (*convertedDir, error) {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
 	d := &convertedDir{Path: dir}
-	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+	if b, err := safefs.ReadFile(filepath.Join(dir, "config.json"), maxConfigJSON); err == nil {
 		d.Config = b
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	b, err := safefs.ReadFile(filepath.Join(dir, ManifestName), maxManifestJSON)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
