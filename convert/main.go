@@ -67,7 +67,7 @@ func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
 		overrides[comp] = fs.String(comp+"-dtype", "", "override --dtype for the "+strings.ToUpper(comp)+" component")
 	}
 	shard := fs.String("max-shard-size", "5GB", "largest DiT output file (bytes, or with kB/MB/GB/KiB/MiB/GiB)")
-	fs.BoolVar(&c.opt.Force, "force", false, "replace existing outputs in OUT_DIR")
+	fs.BoolVar(&c.opt.Force, "force", false, "replace the outputs an earlier wanconv run wrote into OUT_DIR (exactly the files its manifest lists)")
 	fs.BoolVar(&c.opt.Quiet, "quiet", false, "no progress output and no summary")
 	fs.BoolVar(&c.verify, "verify", false, "verify the converted directory afterwards")
 	verifyFlags := fs.String("verify-flags", "", "verifier flags for --verify, space-separated (e.g. \"--golden g.json --json\")")
