@@ -27,7 +27,8 @@ type Options struct {
 	ComponentDType map[string]string
 	// MaxShardSize bounds each DiT output file in bytes (0 = 5e9).
 	MaxShardSize int64
-	// Force replaces existing outputs; without it any existing output is an error.
+	// Force replaces the outputs of an earlier conversion, exactly the files
+	// its manifest lists; without it any existing output is an error.
 	Force bool
 	// Quiet turns progress reporting off (warnings still reach Warnings).
 	Quiet bool
