@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseHeader$$' -fuzztime=$(FUZZTIME) ./format/safetensors/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseIndex$$' -fuzztime=$(FUZZTIME) ./format/safetensors/
 	$(GO) test -run='^$$' -fuzz='^FuzzUnpickle$$' -fuzztime=$(FUZZTIME) ./format/pth/
+	$(GO) test -run='^$$' -fuzz='^FuzzZip$$' -fuzztime=$(FUZZTIME) ./format/pth/
 	$(GO) test -run='^$$' -fuzz='^FuzzPlan$$' -fuzztime=$(FUZZTIME) ./mapping/
 
 bench: bench-inspect bench-convert bench-verify

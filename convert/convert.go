@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/internal/units"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
@@ -29,8 +29,9 @@ type Summary struct {
 }
 
 // Convert turns the Wan2.2 release in opt.SrcDir into the MLX layout in
-// opt.OutDir. Everything is validated (options, existing outputs, every
-// component's inventory and plan) before the first output byte is written;
+// opt.OutDir. OUT_DIR is locked first; then everything is validated
+// (options, existing outputs, every component's inventory and plan) before
+// the first output byte is written;
 // outputs appear in OUT_DIR only when all of them are complete. Errors of
 // type *InputError mean bad usage or a bad checkpoint; a cancelled ctx
 // returns context.Canceled and leaves no temporary files.
@@ -40,10 +41,38 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkOutDir(r); err != nil {
+	src, err := openSource(r.SrcDir)
+	if err != nil {
 		return nil, err
 	}
-	inv, err := takeInventory(r.SrcDir)
+	defer src.Close()
+	if err := checkNesting(src.Real(), r.OutDir); err != nil {
+		return nil, err
+	}
+	// The lock comes first: everything below sees OUT_DIR as this run left it.
+	out, err := openOutDir(r.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	committed := false
+	defer func() { out.close(committed) }()
+	if r.Progress != nil && !r.Quiet {
+		if out.note != "" {
+			fmt.Fprintf(r.Progress, "wanconv: %s: %s\n", r.OutDir, out.note)
+		}
+		if len(out.stale) > 0 {
+			fmt.Fprintf(r.Progress, "wanconv: removed %d staging director(ies) left by an interrupted run: %s\n",
+				len(out.stale), strings.Join(out.stale, ", "))
+		}
+	}
+	prev, err := out.previousOutputs(r.Force)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	inv, err := takeInventory(ctx, src)
 	if err != nil {
 		return nil, err
 	}
@@ -52,24 +81,22 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	names := outputNames(inv, cp, r)
+	if err := out.checkCollisions(names, prev); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	st, err := newStaging(r.OutDir)
+	st, err := newStaging(out)
 	if err != nil {
 		return nil, err
 	}
-	committed := false
 	defer func() {
 		if !committed {
 			st.abort()
 		}
-		st.release()
 	}()
-	if len(st.stale) > 0 && r.Progress != nil && !r.Quiet {
-		fmt.Fprintf(r.Progress, "wanconv: removed %d staging director(ies) left by an interrupted run: %s\n",
-			len(st.stale), strings.Join(st.stale, ", "))
-	}
 	m := newManifest(r, inv, cp)
 	st.generatesConfig = r.layout.Name == mapping.LayoutMLXVideo
 	if err := copyVerbatim(ctx, inv, st, m); err != nil {
@@ -110,16 +137,15 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	if err := writeNewFile(st.path(outManifest), mj); err != nil {
 		return nil, err
 	}
+	// Past this point cancellation is ignored: the commit is a handful of
+	// renames, and a kill during it is recovered by the next run.
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	names := []string{outManifest, outTokenizer}
-	for _, f := range m.Files {
-		if !strings.HasPrefix(f.Path, outTokenizer+"/") && !slices.Contains(names, f.Path) {
-			names = append(names, f.Path)
+	if err := st.commit(prev, names); err != nil {
+		if st.killed {
+			committed = true // as if the process had died: leave everything
 		}
-	}
-	if err := st.commit(names); err != nil {
 		return nil, err
 	}
 	committed = true
@@ -128,36 +154,47 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	return sum, nil
 }
 
-// checkOutDir refuses, before any work, an output directory that would
-// overwrite the source or (without Force) existing outputs.
-func checkOutDir(r *resolvedOptions) error {
-	// os.SameFile sees through symbolic links and different spellings.
-	srcInfo, err1 := os.Stat(r.SrcDir)
-	outInfo, err2 := os.Stat(r.OutDir)
-	if err1 == nil && err2 == nil && os.SameFile(srcInfo, outInfo) {
-		return usageErrorf("output directory %s is the source directory", r.OutDir)
-	}
-	if st, err := os.Stat(r.OutDir); err == nil && !st.IsDir() {
-		return usageErrorf("output %s exists and is not a directory", r.OutDir)
-	}
-	if r.Force {
-		return nil
-	}
-	found, err := existingOutputs(r.OutDir)
+// openSource opens the release directory for reading.
+func openSource(dir string) (*safefs.Root, error) {
+	st, err := os.Stat(dir)
 	if err != nil {
-		return inputError(err)
+		return nil, inputError(fmt.Errorf("source directory: %w", err))
 	}
-	if len(found) > 0 {
-		return usageErrorf("output directory %s already holds %s; use --force to replace", r.OutDir, strings.Join(found, ", "))
+	if !st.IsDir() {
+		return nil, usageErrorf("source %s is not a directory", dir)
 	}
-	return nil
+	root, err := safefs.OpenRoot(dir)
+	if err != nil {
+		return nil, inputError(fmt.Errorf("source directory: %w", err))
+	}
+	return root, nil
+}
+
+// outputNames lists every file the conversion writes (slash-separated),
+// the manifest last: it is placed last, so its presence marks a complete set.
+func outputNames(inv *inventory, cp *conversionPlan, r *resolvedOptions) []string {
+	var names []string
+	generatesConfig := r.layout.Name == mapping.LayoutMLXVideo
+	for _, rel := range inv.copies {
+		if rel == srcConfig && generatesConfig {
+			continue
+		}
+		names = append(names, filepath.ToSlash(rel))
+	}
+	if r.layout.DiTIndexed {
+		names = append(names, r.layout.DiTIndex())
+	}
+	if generatesConfig {
+		names = append(names, layout.Config)
+	}
+	for _, f := range cp.files {
+		names = append(names, f.name)
+	}
+	return append(names, outManifest)
 }
 
 // copyVerbatim copies config files and the tokenizer folder into staging.
 func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest) error {
-	if err := os.MkdirAll(st.path(outTokenizer), 0o755); err != nil {
-		return err
-	}
 	for _, rel := range inv.copies {
 		if rel == srcConfig && st.generatesConfig {
 			continue // the layout writes its own config.json
@@ -166,7 +203,7 @@ func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest)
 			return err
 		}
 		h := sha256.New()
-		n, err := copyFile(st.path(rel), filepath.Join(inv.srcDir, rel), h)
+		n, err := copyFile(ctx, st, inv.root, rel, h)
 		if err != nil {
 			return err
 		}

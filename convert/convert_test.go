@@ -296,8 +296,8 @@ func TestSourcesWithoutSectionsGiveSameBytes(t *testing.T) {
 
 	origST, origPth := openSafetensorsSource, openPthSource
 	t.Cleanup(func() { openSafetensorsSource, openPthSource = origST, origPth })
-	openSafetensorsSource = func(p string) (tensor.Source, error) { s, err := origST(p); return plainSource{s}, err }
-	openPthSource = func(p string) (tensor.Source, error) { s, err := origPth(p); return plainSource{s}, err }
+	openSafetensorsSource = func(o opener, p string) (tensor.Source, error) { s, err := origST(o, p); return plainSource{s}, err }
+	openPthSource = func(o opener, p string) (tensor.Source, error) { s, err := origPth(o, p); return plainSource{s}, err }
 	plain := filepath.Join(t.TempDir(), "plain")
 	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, plain)
 	require.Equal(t, 0, code, stderr)

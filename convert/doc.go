@@ -16,11 +16,17 @@
 // Memory stays bounded (a few 8 MiB chunk buffers) whatever the checkpoint
 // size, because a conv weight's output channel is contiguous in both layouts
 // and transforms run on whole channels; only a tensor that its reader cannot
-// hand out in place (deflated or strided .pth storage) is read whole.
+// hand out in place (deflated or strided .pth storage) is read whole, up to
+// maxTensorBuffer.
 //
-// Outputs are staged in OUT_DIR/.wanconv-tmp-*, fsynced and renamed into
-// place only when all succeeded (atomic.go); errors, SIGINT and SIGTERM leave
-// OUT_DIR as it was. Converting twice gives byte-identical files: tensors are
+// The release is read through internal/safefs (regular files only, links
+// only inside the release); OUT_DIR is locked before anything is looked at
+// (outdir.go) and nothing inside it is followed. Outputs are staged in
+// OUT_DIR/.wanconv-tmp-*, fsynced and moved into place by a journaled
+// commit only when all succeeded (atomic.go, commit.go); errors, SIGINT and
+// SIGTERM leave OUT_DIR as it was, and a kill -9 during the commit is
+// completed or rolled back by the next run. --force replaces exactly the
+// files the previous manifest lists. Converting twice gives byte-identical files: tensors are
 // ordered by name and the manifest holds no time or host data.
 //
 // Casting rounds to nearest, ties to even, and keeps NaN. Finite values that

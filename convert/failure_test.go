@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -281,8 +282,8 @@ func (s shortSource) Section(name string) (tensor.SectionReader, bool, error) {
 func TestReadFailureMidStreamIsBadInput(t *testing.T) {
 	orig := openPthSource
 	t.Cleanup(func() { openPthSource = orig })
-	openPthSource = func(p string) (tensor.Source, error) {
-		s, err := orig(p)
+	openPthSource = func(o opener, p string) (tensor.Source, error) {
+		s, err := orig(o, p)
 		if err != nil {
 			return nil, err
 		}
@@ -306,14 +307,15 @@ func TestForceCommitFailureRestoresPreviousOutputs(t *testing.T) {
 	before := snapshot(t, out)
 
 	calls := 0
-	renameInto = func(from, to string) error {
+	orig := renameInto
+	renameInto = func(o *safefs.OutDir, from, to string) error {
 		calls++
 		if calls == 3 {
 			return errors.New("simulated rename failure")
 		}
-		return os.Rename(from, to)
+		return orig(o, from, to)
 	}
-	defer func() { renameInto = os.Rename }()
+	defer func() { renameInto = orig }()
 	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", tinyDir, out)
 	require.NotEqual(t, ExitOK, code)
 	require.Contains(t, stderr, "simulated rename failure")

@@ -1,16 +1,18 @@
 package convert
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/layout"
+
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -33,10 +35,19 @@ type SourceFile struct {
 	Bytes int64  `json:"bytes"`
 }
 
+// maxConfigJSON caps config.json, which is read into memory (the real
+// one is under 1 kB); maxIndexJSON caps the DiT index (as the safetensors
+// reader does).
+const (
+	maxConfigJSON = 4 << 20
+	maxIndexJSON  = 100 << 20
+)
+
 // inventory is the opened release: headers read and checked, no tensor data
 // touched yet.
 type inventory struct {
 	srcDir    string
+	root      *safefs.Root
 	ditConfig []byte
 	sources   sourceSet
 	paths     map[mapping.Component]string // path shown in messages
@@ -53,17 +64,12 @@ func (inv *inventory) close() {
 	}
 }
 
-// takeInventory locates and opens every component of the release in dir.
-// All problems found are reported together.
-func takeInventory(dir string) (_ *inventory, err error) {
-	st, err := os.Stat(dir)
-	if err != nil {
-		return nil, inputError(fmt.Errorf("source directory: %w", err))
-	}
-	if !st.IsDir() {
-		return nil, usageErrorf("source %s is not a directory", dir)
-	}
-	inv := &inventory{srcDir: dir, sources: sourceSet{}, paths: map[mapping.Component]string{}}
+// takeInventory locates and opens every component of the release. Every
+// file is read through root: regular files only, links only when they stay
+// inside the release. All problems found are reported together.
+func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err error) {
+	dir := root.Dir()
+	inv := &inventory{srcDir: dir, root: root, sources: sourceSet{}, paths: map[mapping.Component]string{}}
 	defer func() {
 		if err != nil {
 			inv.close()
@@ -71,14 +77,16 @@ func takeInventory(dir string) (_ *inventory, err error) {
 	}()
 	var problems []error
 	need := func(rel string, wantDir bool) bool {
-		st, err := os.Stat(filepath.Join(dir, rel))
+		st, err := root.Stat(rel)
 		switch {
+		case safefs.IsHostile(err):
+			problems = append(problems, err)
 		case err != nil:
 			problems = append(problems, fmt.Errorf("missing %s: %w", filepath.Join(dir, rel), err))
 		case wantDir && !st.IsDir():
 			problems = append(problems, fmt.Errorf("%s: expected a directory", filepath.Join(dir, rel)))
 		case !wantDir && !st.Mode().IsRegular():
-			problems = append(problems, fmt.Errorf("%s: expected a regular file", filepath.Join(dir, rel)))
+			problems = append(problems, safefs.RequireRegular(filepath.Join(dir, rel), st))
 		default:
 			return true
 		}
@@ -86,7 +94,7 @@ func takeInventory(dir string) (_ *inventory, err error) {
 	}
 	if need(srcConfig, false) {
 		inv.copies = append(inv.copies, srcConfig)
-		inv.ditConfig, err = layout.ReadSmall(filepath.Join(dir, srcConfig))
+		inv.ditConfig, err = root.ReadFile(srcConfig, maxConfigJSON)
 		if err != nil {
 			problems = append(problems, err)
 		} else if !json.Valid(inv.ditConfig) {
@@ -97,22 +105,25 @@ func takeInventory(dir string) (_ *inventory, err error) {
 		inv.copies = append(inv.copies, srcConfiguration)
 	}
 	if need(srcTokenizer, true) {
-		files, err := listTree(dir, srcTokenizer)
+		files, err := root.WalkFiles(srcTokenizer)
 		if err != nil {
 			problems = append(problems, err)
 		}
 		inv.copies = append(inv.copies, files...)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	ditPath := filepath.Join(dir, srcDiTIndex)
-	if _, err := os.Stat(ditPath); errors.Is(err, fs.ErrNotExist) {
-		if _, err := os.Stat(filepath.Join(dir, srcDiTSingle)); err == nil {
+	if _, err := root.Stat(srcDiTIndex); errors.Is(err, fs.ErrNotExist) {
+		if _, err := root.Stat(srcDiTSingle); err == nil {
 			ditPath = filepath.Join(dir, srcDiTSingle)
 		}
 	}
 	open := []struct {
 		c    mapping.Component
 		path string
-		fn   func(string) (tensor.Source, error)
+		fn   func(opener, string) (tensor.Source, error)
 	}{
 		{mapping.ComponentDiT, ditPath, openSafetensorsSource},
 		{mapping.ComponentT5, filepath.Join(dir, srcT5), openPthSource},
@@ -120,7 +131,8 @@ func takeInventory(dir string) (_ *inventory, err error) {
 	}
 	for _, o := range open {
 		inv.paths[o.c] = o.path
-		if _, err := os.Stat(o.path); err != nil {
+		rel, _ := filepath.Rel(dir, o.path)
+		if _, err := root.Stat(rel); err != nil && !safefs.IsHostile(err) {
 			if o.c == mapping.ComponentDiT {
 				problems = append(problems, fmt.Errorf("missing DiT checkpoint: neither %s nor %s exists",
 					filepath.Join(dir, srcDiTIndex), filepath.Join(dir, srcDiTSingle)))
@@ -129,12 +141,15 @@ func takeInventory(dir string) (_ *inventory, err error) {
 			}
 			continue
 		}
-		src, err := o.fn(o.path)
+		src, err := o.fn(root.OpenPath, o.path)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("%s checkpoint: %w", o.c, err))
 			continue
 		}
 		inv.sources[o.c] = src
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	}
 	if len(problems) > 0 {
 		return nil, inputError(errors.Join(problems...))
@@ -145,30 +160,6 @@ func takeInventory(dir string) (_ *inventory, err error) {
 	return inv, nil
 }
 
-// listTree returns the regular files under dir/rel as relative paths, in
-// lexical order.
-func listTree(dir, rel string) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(filepath.Join(dir, rel), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		r, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, r)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, rel), err)
-	}
-	return out, nil
-}
-
 // recordFiles lists every input file with its size, for the manifest.
 func (inv *inventory) recordFiles() error {
 	rels := append([]string(nil), inv.copies...)
@@ -177,7 +168,7 @@ func (inv *inventory) recordFiles() error {
 		rel, _ := filepath.Rel(inv.srcDir, p)
 		rels = append(rels, rel)
 		if filepath.Ext(p) == ".json" {
-			shards, err := indexShards(p)
+			shards, err := indexShards(inv.root, rel)
 			if err != nil {
 				return err
 			}
@@ -191,7 +182,7 @@ func (inv *inventory) recordFiles() error {
 		if i > 0 && rels[i-1] == r {
 			continue
 		}
-		st, err := os.Stat(filepath.Join(inv.srcDir, r))
+		st, err := inv.root.Stat(r)
 		if err != nil {
 			return err
 		}
@@ -201,9 +192,13 @@ func (inv *inventory) recordFiles() error {
 }
 
 // indexShards returns the distinct shard names of a safetensors index,
-// through the strict index parser.
-func indexShards(path string) ([]string, error) {
-	idx, err := safetensors.ReadIndex(path)
+// read through root and the strict index parser.
+func indexShards(root *safefs.Root, rel string) ([]string, error) {
+	raw, err := root.ReadFile(rel, maxIndexJSON)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := safetensors.ParseIndex(root.Path(rel), raw)
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,12 @@ flags:
 func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal a second one kills the process outright:
+		// a kill at any instant is recovered by the next run.
+		<-ctx.Done()
+		stop()
+	}()
 	return run(ctx, args, stdout, stderr)
 }
 
@@ -62,7 +68,7 @@ func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
 	}
 	fs.StringVar(&c.opt.Layout, "layout", "wanconv", "converted layout: wanconv (this project's tree) or mlx-video (what Blaizzy/mlx-video loads)")
 	shard := fs.String("max-shard-size", "5GB", "largest DiT output file (bytes, or with kB/MB/GB/KiB/MiB/GiB)")
-	fs.BoolVar(&c.opt.Force, "force", false, "replace existing outputs in OUT_DIR")
+	fs.BoolVar(&c.opt.Force, "force", false, "replace the outputs an earlier wanconv run wrote into OUT_DIR (exactly the files its manifest lists)")
 	fs.BoolVar(&c.opt.Quiet, "quiet", false, "no progress output and no summary")
 	fs.BoolVar(&c.verify, "verify", false, "verify the converted directory afterwards")
 	verifyFlags := fs.String("verify-flags", "", "verifier flags for --verify, space-separated (e.g. \"--golden g.json --json\")")
@@ -156,6 +162,10 @@ func parseSize(s string) (int64, error) {
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || v <= 0 || v*float64(mult) > 1<<62 {
 		return 0, fmt.Errorf("invalid size %q", s)
+	}
+	if v*float64(mult) < 1 {
+		// int64(0.5) would be 0, which Options reads as "the default"
+		return 0, fmt.Errorf("invalid size %q: less than one byte", s)
 	}
 	return int64(v * float64(mult)), nil
 }

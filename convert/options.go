@@ -30,7 +30,8 @@ type Options struct {
 	MaxShardSize int64
 	// Layout is the converted layout: "wanconv" (default) or "mlx-video".
 	Layout string
-	// Force replaces existing outputs; without it any existing output is an error.
+	// Force replaces the outputs of an earlier conversion, exactly the files
+	// its manifest lists; without it any existing output is an error.
 	Force bool
 	// Quiet turns progress reporting off (warnings still reach Warnings).
 	Quiet bool

@@ -85,6 +85,10 @@ func (p *producer) reader(src tensor.Source, t *plannedTensor) (func(dst []byte,
 			}, nil
 		}
 	}
+	if n := t.info.NumBytes(); n > maxTensorBuffer {
+		return nil, inputError(fmt.Errorf("%s: tensor %s is stored compressed or non-contiguous, so converting it needs a %d-byte buffer, more than the %d allowed; re-save the checkpoint with torch.save (uncompressed, contiguous tensors)",
+			src.Path(), t.info.Name, n, int64(maxTensorBuffer)))
+	}
 	whole := make([]byte, t.info.NumBytes())
 	if err := src.ReadTensor(t.info.Name, whole); err != nil {
 		return nil, inputError(err)

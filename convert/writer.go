@@ -35,6 +35,14 @@ const (
 	poolSize   = 6
 )
 
+// maxTensorBuffer caps the whole-tensor buffer of a tensor that cannot be
+// read in place (a deflated zip entry or a strided view): its size is what
+// the file claims, not what it holds, so it is bounded independently. The
+// tensors of real Wan2.2 releases are all read in place; even so the cap
+// is above the largest TI2V-5B VAE tensor (decoder.middle.0.residual.2.weight,
+// 113 MB of float32, golden/wan2.2-ti2v-5b.inventory.json).
+var maxTensorBuffer int64 = 256 << 20
+
 // chunk is a piece of one output file.
 type chunk struct {
 	file int

@@ -74,7 +74,11 @@ func stringsToJSON(m map[string]string) map[string]json.RawMessage {
 	return out
 }
 
-// readConfig reads a config.json (small) or returns nil for "".
+// maxConfigJSON caps a config.json read into memory (a real one is under
+// 1 kB): a huge or sparse file is refused, not read whole.
+const maxConfigJSON = 4 << 20
+
+// readConfig reads a config.json (small, a regular file) or returns nil for "".
 func readConfig(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil

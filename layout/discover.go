@@ -3,13 +3,13 @@ package layout
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -159,29 +159,11 @@ func Shards(path string) ([]string, error) {
 	return out, nil
 }
 
-// ReadSmall reads a small JSON file (config.json, the manifest), refusing
-// anything that is not a regular file or is larger than MaxConfigSize.
+// ReadSmall reads a small JSON file (config.json, the manifest) through
+// safefs: regular files only, never blocking on a FIFO, at most
+// MaxConfigSize bytes whatever the file claims.
 func ReadSmall(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(data) > MaxConfigSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, MaxConfigSize)
-	}
-	return data, nil
+	return safefs.ReadFile(path, MaxConfigSize)
 }
 
 // ReadOptional is ReadSmall that returns nil, nil for a missing file.
@@ -193,6 +175,8 @@ func ReadOptional(path string) ([]byte, error) {
 	return data, err
 }
 
+// isRegular: a regular file (lstat: a link is not taken for its target
+// here; opening goes through safefs, which decides about links).
 func isRegular(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()

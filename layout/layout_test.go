@@ -117,7 +117,7 @@ func TestReadSmall(t *testing.T) {
 	require.NoError(t, f.Truncate(MaxConfigSize+1)) // sparse: no memory, no disk
 	require.NoError(t, f.Close())
 	_, err = ReadSmall(p)
-	require.ErrorContains(t, err, "larger than 1048576 bytes")
+	require.ErrorContains(t, err, "file too large (1048577 bytes, at most 1048576 read)")
 	_, err = ReadSmall(dir)
 	require.ErrorContains(t, err, "not a regular file")
 	data, err = ReadOptional(filepath.Join(dir, "absent.json"))

@@ -119,17 +119,28 @@ func (inv *inventory) indices(prefix string) []int {
 }
 
 // count returns max index + 1 of indices(prefix), 0 when there are none.
-// An index beyond the number of tensors cannot belong to a complete set; it
-// is reported rather than believed, so that a stray "blocks.99999999.x"
-// does not make the required set enormous.
-func (f *inferer) count(prefix string) int {
+// The count is bounded by the tensors actually present: every item (a
+// transformer block, a stage) has at least perItem tensors named
+// prefix.N.*, so an index beyond what the tensors under prefix can fill is
+// reported rather than believed. A stray "blocks.99999999.x", or many
+// tiny tensors each claiming a block of its own, then cannot make the
+// required set (and the problem list) larger than the file's own tensor
+// list.
+func (f *inferer) count(prefix string, perItem int) int {
 	idx := f.inv.indices(prefix)
 	if len(idx) == 0 {
 		return 0
 	}
 	n := idx[len(idx)-1] + 1
-	if n > len(f.inv.names) {
-		f.fail("", "index %s.%d is beyond the %d tensors present", prefix, n-1, len(f.inv.names))
+	under := 0
+	for _, name := range f.inv.names {
+		if strings.HasPrefix(name, prefix+".") {
+			under++
+		}
+	}
+	if n > under/perItem {
+		f.fail("", "index %s.%d is beyond what the %d %s.* tensors present can hold (each needs at least %d)",
+			prefix, n-1, under, prefix, perItem)
 		return 0
 	}
 	return n

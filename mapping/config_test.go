@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -87,5 +89,33 @@ func TestInferHugeIndex(t *testing.T) {
 	_, err := PlanComponent(ComponentDiT, src, nil)
 	pe := planErr(t, err)
 	require.Len(t, pe.Problems, 1)
-	require.Equal(t, "architecture: index blocks.999999999 is beyond the 826 tensors present", pe.Problems[0].String())
+	require.Equal(t, "architecture: index blocks.999999999 is beyond what the 811 blocks.* tensors present can hold (each needs at least 21)", pe.Problems[0].String())
+}
+
+// TestLayerCountBoundedByTensorsPresent: many tiny tensors, each claiming
+// a block of its own, do not make the required set (or the problem list)
+// larger than the tensors present; config.json bounds the count too.
+func TestLayerCountBoundedByTensorsPresent(t *testing.T) {
+	src, _ := loadInventory(t, ComponentDiT)
+	for i := 0; i < 100_000; i++ {
+		src = append(src, tensor.Info{Name: fmt.Sprintf("blocks.%d.norm3.weight", 1000+i), DType: tensor.F32, Shape: []int64{0}})
+	}
+	_, err := PlanComponent(ComponentDiT, src, nil)
+	pe := planErr(t, err)
+	require.Len(t, pe.Problems, 1)
+	require.Contains(t, pe.Problems[0].String(), "index blocks.100999 is beyond what the 100810 blocks.* tensors present can hold")
+
+	a, err := InferDiT(src[:len(src)-100_000], []byte(`{"num_layers": 1}`))
+	require.Error(t, err)
+	require.Equal(t, 1, a.NumLayers, "config.json's smaller count bounds the required set")
+	var blocks []string
+	for _, r := range a.RequiredTorch() {
+		if strings.HasPrefix(r.Name, "blocks.") {
+			blocks = append(blocks, strings.SplitN(r.Name, ".", 3)[1])
+		}
+	}
+	require.NotEmpty(t, blocks)
+	for _, b := range blocks {
+		require.Equal(t, "0", b)
+	}
 }

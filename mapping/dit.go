@@ -28,6 +28,11 @@ type DiTArch struct {
 	Eps           float64 `json:"eps"` // config
 }
 
+// minDiTBlockTensors is the fewest tensors a WanModel block has: its
+// modulation, q/k/v/o weight and bias of both attentions, and the two FFN
+// linears' weights and biases.
+const minDiTBlockTensors = 1 + 2*4*2 + 2*2
+
 // Component implements Arch.
 func (a *DiTArch) Component() Component { return ComponentDiT }
 
@@ -80,7 +85,7 @@ func InferDiT(src []tensor.Info, configJSON []byte) (*DiTArch, error) {
 	a.FreqDim = f.dim("freq_dim", anchor{"time_embedding.0.weight", 2, 1})
 	a.FFNDim = f.dim("ffn_dim", anchor{"blocks.#.ffn.0.weight", 2, 0}, anchor{"blocks.#.ffn.0.bias", 1, 0},
 		anchor{"blocks.#.ffn.2.weight", 2, 1})
-	a.NumLayers = f.count("blocks")
+	a.NumLayers = f.count("blocks", minDiTBlockTensors)
 	if len(f.inv.indices("blocks")) == 0 {
 		f.fail("", "no transformer blocks (blocks.N.*) found")
 	}

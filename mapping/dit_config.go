@@ -57,6 +57,11 @@ func applyDiTConfig(f *inferer, a *DiTArch, configJSON []byte) {
 			f.fail(c.from, "config.json has %s %d but the weights have %d", c.key, *c.cfg, c.inferred)
 		}
 	}
+	// config.json bounds the layer count too: never believe more blocks
+	// than both it and the weights say.
+	if cfg.NumLayers != nil && *cfg.NumLayers >= 0 && *cfg.NumLayers < a.NumLayers {
+		a.NumLayers = *cfg.NumLayers
+	}
 	if cfg.PatchSize != nil && a.PatchSize != nil && !slices.Equal(cfg.PatchSize, a.PatchSize) {
 		f.fail("patch_embedding.weight", "config.json has patch_size %v but the weights have %v", cfg.PatchSize, a.PatchSize)
 	}

@@ -21,6 +21,10 @@ type T5Arch struct {
 // Component implements Arch.
 func (a *T5Arch) Component() Component { return ComponentT5 }
 
+// minT5BlockTensors is the fewest tensors a umt5 encoder block has: two
+// norms, q/k/v/o and the FFN's fc1 and fc2 (plus its gate, not counted).
+const minT5BlockTensors = 2 + 4 + 2
+
 // InferT5 reads the encoder architecture off the tensor shapes. Errors are
 // *PlanError values listing every problem.
 func InferT5(src []tensor.Info) (*T5Arch, error) {
@@ -32,7 +36,7 @@ func InferT5(src []tensor.Info) (*T5Arch, error) {
 	a.DimAttn = f.dim("dim_attn", anchor{"blocks.#.attn.q|k|v.weight", 2, 0}, anchor{"blocks.#.attn.o.weight", 2, 1})
 	a.DimFFN = f.dim("dim_ffn", anchor{"blocks.#.ffn.fc1.weight", 2, 0}, anchor{"blocks.#.ffn.gate.0.weight", 2, 0},
 		anchor{"blocks.#.ffn.fc2.weight", 2, 1})
-	a.NumLayers = f.count("blocks")
+	a.NumLayers = f.count("blocks", minT5BlockTensors)
 	if len(f.inv.indices("blocks")) == 0 {
 		f.fail("", "no encoder blocks (blocks.N.*) found")
 	}

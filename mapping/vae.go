@@ -40,7 +40,7 @@ func InferVAE(src []tensor.Info) (*VAEArch, error) {
 		anchor{"conv1.weight", 5, 0}, anchor{"conv1.bias", 1, 0})
 	a.ZDim = f.ratio("z_dim (encoder head channels / 2)", z2, 2)
 
-	stages := f.count("encoder.downsamples")
+	stages := f.count("encoder.downsamples", 1)
 	if len(f.inv.indices("encoder.downsamples")) == 0 {
 		f.fail("", "no encoder stages (encoder.downsamples.N.*) found")
 	}

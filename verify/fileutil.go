@@ -9,6 +9,14 @@ import (
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
+// Caps on the JSON files read whole (regular files only, see safefs):
+// a huge or sparse file is refused, not read into memory.
+const (
+	maxConfigJSON   = 4 << 20
+	maxManifestJSON = 64 << 20
+	maxGoldenJSON   = 64 << 20
+)
+
 // writeFileAtomic writes data to a temp file beside path, fsyncs and renames.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)

@@ -3,7 +3,8 @@ package verify
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+
+	"github.com/wanconv/wanconv/internal/safefs"
 )
 
 // GoldenSchema identifies the golden file format.
@@ -64,7 +65,7 @@ type InputSpec struct {
 
 // LoadGolden reads and validates a golden file.
 func LoadGolden(path string) (*Golden, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefs.ReadFile(path, maxGoldenJSON)
 	if err != nil {
 		return nil, fmt.Errorf("golden file: %w", err)
 	}

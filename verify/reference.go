@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/tensor"
 	"github.com/x448/float16"
 )
@@ -37,7 +37,7 @@ func openReference(path string, seqLen int) (*referenceSet, error) {
 }
 
 func seqLenBeside(path string) int {
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "golden.json"))
+	b, err := safefs.ReadFile(filepath.Join(filepath.Dir(path), "golden.json"), maxGoldenJSON)
 	if err != nil {
 		return 0
 	}

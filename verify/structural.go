@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -208,7 +208,7 @@ func checkManifest(dir *convertedDir, name string, hashes map[string]string, c *
 	}
 	ok := true
 	for _, f := range files {
-		sum, size, err := fileSHA256(filepath.Join(dir.Path, f.Path))
+		sum, size, err := fileSHA256(dir.Path, f.Path)
 		if err != nil {
 			c.check("manifest."+f.Path, false, "%v", err)
 			ok = false
@@ -236,12 +236,20 @@ func checkManifest(dir *convertedDir, name string, hashes map[string]string, c *
 	}
 }
 
-func fileSHA256(path string) (string, int64, error) {
-	f, err := os.Open(path)
+// fileSHA256 hashes the regular file rel of dir (never anything outside
+// dir, never a FIFO or device).
+func fileSHA256(dir, rel string) (string, int64, error) {
+	root, err := safefs.OpenRoot(dir)
+	if err != nil {
+		return "", 0, err
+	}
+	defer root.Close()
+	f, err := root.Open(rel)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
+	path := root.Path(rel)
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	if err != nil {

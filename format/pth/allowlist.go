@@ -84,6 +84,7 @@ type tensorRef struct {
 	offset  int64
 	shape   []int64
 	stride  []int64
+	bad     error // malformed rebuild arguments, reported with the tensor's name
 }
 
 // call applies an allow-listed callable. newObj is true for NEWOBJ
@@ -136,25 +137,38 @@ func rebuildTensor(g *pyGlobal, args pyTuple) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: first argument is a %s, not a storage", g, typeName(args[0]))
 	}
+	// Argument errors are kept in the tensor and reported once its name
+	// in the state dict is known.
+	bad := func(format string, a ...any) (any, error) {
+		return &tensorRef{storage: st, bad: fmt.Errorf(format, a...)}, nil
+	}
 	off, ok := args[1].(int64)
 	if !ok || off < 0 {
-		return nil, fmt.Errorf("%s: bad storage offset (%s)", g, typeName(args[1]))
+		return bad("%s: bad storage offset (%s)", g, describeInt(args[1]))
 	}
 	shape, err := intTuple(args[2])
 	if err != nil {
-		return nil, fmt.Errorf("%s: size: %w", g, err)
+		return bad("%s: size: %w", g, err)
 	}
 	stride, err := intTuple(args[3])
 	if err != nil {
-		return nil, fmt.Errorf("%s: stride: %w", g, err)
+		return bad("%s: stride: %w", g, err)
 	}
 	if len(shape) > maxRank {
-		return nil, fmt.Errorf("%s: %d dimensions, at most %d supported", g, len(shape), maxRank)
+		return bad("%s: %d dimensions, at most %d supported", g, len(shape), maxRank)
 	}
 	if len(shape) != len(stride) {
-		return nil, fmt.Errorf("%s: size has %d dims but stride has %d", g, len(shape), len(stride))
+		return bad("%s: size has %d dims but stride has %d", g, len(shape), len(stride))
 	}
 	return &tensorRef{storage: st, offset: off, shape: shape, stride: stride}, nil
+}
+
+// describeInt names a value that should have been a non-negative int.
+func describeInt(v any) string {
+	if n, ok := v.(int64); ok {
+		return fmt.Sprintf("negative: %d", n)
+	}
+	return "a " + typeName(v)
 }
 
 // intTuple converts a tuple of non-negative ints.
@@ -167,7 +181,7 @@ func intTuple(v any) ([]int64, error) {
 	for i, x := range t {
 		n, ok := x.(int64)
 		if !ok || n < 0 {
-			return nil, fmt.Errorf("element %d is not a non-negative int", i)
+			return nil, fmt.Errorf("element %d is not a non-negative int (%s)", i, describeInt(x))
 		}
 		out[i] = n
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -57,8 +58,13 @@ var (
 
 // Open reads the pickle of the checkpoint at path and validates every
 // tensor. The file stays open until Close.
-func Open(path string) (*File, error) {
-	f, err := os.Open(path)
+func Open(path string) (*File, error) { return OpenWith(safefs.OpenRegular, path) }
+
+// OpenWith is Open with the file opened by opener: Open uses
+// safefs.OpenRegular (regular files only, never blocking); a caller
+// confining reads to a directory passes (*safefs.Root).OpenPath.
+func OpenWith(opener func(path string) (*os.File, error), path string) (*File, error) {
+	f, err := opener(path)
 	if err != nil {
 		return nil, err
 	}

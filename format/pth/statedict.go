@@ -59,6 +59,9 @@ func tensorsOf(d *pyDict) ([]namedTensor, error) {
 		}
 		switch v := e.value.(type) {
 		case *tensorRef:
+			if v.bad != nil {
+				return nil, fmt.Errorf("tensor %q: %w", name, v.bad)
+			}
 			out = append(out, namedTensor{name, v})
 		case nil, bool, int64, *big.Int, float64, string, []byte:
 			// scalar metadata: ignored

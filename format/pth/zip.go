@@ -23,6 +23,11 @@ func readZip(ra io.ReaderAt, size int64) ([]namedTensor, func(string) (*storage,
 	entries := make(map[string]*zip.File, len(zr.File))
 	var pkls []string
 	for _, zf := range zr.File {
+		if _, dup := entries[zf.Name]; dup {
+			// archive/zip would let the last one win; which copy torch
+			// reads is not something to guess.
+			return nil, nil, fmt.Errorf("zip archive holds entry %q twice", zf.Name)
+		}
 		entries[zf.Name] = zf
 		dir, base, ok := strings.Cut(zf.Name, "/")
 		if ok && base == "data.pkl" && dir != "" {

@@ -7,11 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -35,7 +35,16 @@ var _ tensor.SectionSource = (*Sharded)(nil)
 // to the index's directory), and checks that the index and the shards agree
 // exactly. Errors name the index, the shard and the tensor involved.
 func OpenIndex(indexPath string) (*Sharded, error) {
-	idx, err := ReadIndex(indexPath)
+	return OpenIndexWith(safefs.OpenRegular, indexPath)
+}
+
+// OpenIndexWith is OpenIndex with the index and every shard opened by open.
+func OpenIndexWith(open Opener, indexPath string) (*Sharded, error) {
+	raw, err := readIndex(open, indexPath)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := ParseIndex(indexPath, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +53,7 @@ func OpenIndex(indexPath string) (*Sharded, error) {
 	byName := map[string]*File{}
 	dir := filepath.Dir(indexPath)
 	for _, shard := range idx.Shards {
-		f, err := Open(filepath.Join(dir, shard))
+		f, err := OpenWith(open, filepath.Join(dir, shard))
 		if err != nil {
 			s.Close()
 			var e *Error
@@ -64,8 +73,8 @@ func OpenIndex(indexPath string) (*Sharded, error) {
 	return s, nil
 }
 
-func readIndex(path string) ([]byte, error) {
-	f, err := os.Open(path)
+func readIndex(open Opener, path string) ([]byte, error) {
+	f, err := open(path)
 	if err != nil {
 		return nil, &Error{Index: path, Kind: ErrRead, Err: err}
 	}
@@ -121,14 +130,19 @@ func (s *Sharded) link(weightMap map[string]string, byName map[string]*File) err
 // OpenAuto opens path as an index when its name ends in ".json" and as a
 // single safetensors file otherwise.
 func OpenAuto(path string) (tensor.SectionSource, error) {
+	return OpenAutoWith(safefs.OpenRegular, path)
+}
+
+// OpenAutoWith is OpenAuto with every file opened by open.
+func OpenAutoWith(open Opener, path string) (tensor.SectionSource, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".json") {
-		s, err := OpenIndex(path)
+		s, err := OpenIndexWith(open, path)
 		if err != nil {
 			return nil, err
 		}
 		return s, nil
 	}
-	f, err := Open(path)
+	f, err := OpenWith(open, path)
 	if err != nil {
 		return nil, err
 	}

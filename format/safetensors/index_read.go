@@ -5,6 +5,8 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+
+	"github.com/wanconv/wanconv/internal/safefs"
 )
 
 // Index is a parsed "*.safetensors.index.json": the one strict reading of the
@@ -23,7 +25,7 @@ type Index struct {
 // ReadIndex reads and checks an index file (size-capped) without opening
 // its shards.
 func ReadIndex(path string) (*Index, error) {
-	raw, err := readIndex(path)
+	raw, err := readIndex(safefs.OpenRegular, path)
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,12 @@ package safetensors
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/wanconv/wanconv/internal/safefs"
 
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -33,8 +36,19 @@ var _ tensor.SectionSource = (*File)(nil)
 
 // Open opens the safetensors file at path and validates its header, reading
 // nothing beyond the header.
-func Open(path string) (*File, error) {
-	f, err := os.Open(path)
+func Open(path string) (*File, error) { return OpenWith(safefs.OpenRegular, path) }
+
+// Opener opens a file for reading. Open uses safefs.OpenRegular (regular
+// files only, never blocking); a caller confining reads to a directory
+// passes (*safefs.Root).OpenPath.
+type Opener func(path string) (*os.File, error)
+
+// OpenWith is Open with the file opened by open.
+func OpenWith(open Opener, path string) (*File, error) {
+	f, err := open(path)
+	if errors.Is(err, safefs.ErrNotRegular) {
+		return nil, &Error{File: path, Kind: ErrNotRegular, Err: err}
+	}
 	if err != nil {
 		return nil, &Error{File: path, Kind: ErrRead, Err: err}
 	}

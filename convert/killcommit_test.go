@@ -1,0 +1,211 @@
+//go:build unix
+
+package convert
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/layout"
+)
+
+// Class 7 of issue 10: a kill -9 at any step of the commit leaves OUT_DIR
+// with the complete old outputs, the complete new ones, or the recovery
+// folder, and the next run, even one that then fails, restores a complete
+// set instead of deleting the folder.
+
+var (
+	oldArgs = []string{"--quiet", "--max-shard-size", "600kB"}                    // sharded DiT
+	newArgs = []string{"--quiet", "--force", "--dit-dtype", "float32", "--quiet"} // one float32 DiT file
+)
+
+// errKilled stands for the process dying at a commit step.
+var errKilled = errors.New("killed at a commit step")
+
+// outputSets converts the tiny release the old and the new way and
+// returns both directories' contents.
+func outputSets(t *testing.T) (oldOut string, oldSet, newSet map[string]string) {
+	t.Helper()
+	oldOut = filepath.Join(t.TempDir(), "old")
+	code, _, stderr := runCLI(t, context.Background(), append(oldArgs, tinyDir, oldOut)...)
+	require.Equal(t, ExitOK, code, stderr)
+	ref := filepath.Join(t.TempDir(), "new")
+	code, _, stderr = runCLI(t, context.Background(), append(newArgs, tinyDir, ref)...)
+	require.Equal(t, ExitOK, code, stderr)
+	oldSet, newSet = snapshot(t, oldOut), snapshot(t, ref)
+	require.NotEqual(t, oldSet, newSet)
+	return oldOut, oldSet, newSet
+}
+
+// commitSteps records the step names of one --force commit.
+func commitSteps(t *testing.T, oldOut string) []string {
+	t.Helper()
+	out := copyTree(t, oldOut)
+	var steps []string
+	withCommitHook(t, func(s string) error { steps = append(steps, s); return nil })
+	code, _, stderr := runCLI(t, context.Background(), append(newArgs, tinyDir, out)...)
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, steps, "aside "+outManifest)
+	require.Equal(t, "place "+outManifest, steps[len(steps)-3], "the manifest is placed last")
+	return steps
+}
+
+func withCommitHook(t *testing.T, hook func(string) error) {
+	orig := commitHook
+	commitHook = hook
+	t.Cleanup(func() { commitHook = orig })
+}
+
+// requireOldNewOrRecovery checks the state right after a kill.
+func requireOldNewOrRecovery(t *testing.T, out string, oldSet, newSet map[string]string, step string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(out, recoveryDir)); err == nil {
+		return
+	}
+	now := withoutStaging(snapshot(t, out))
+	require.True(t, equalSets(now, oldSet) || equalSets(now, newSet), "killed at %q: neither the old nor the new set", step)
+}
+
+// requireRecovered checks that the run after the kill left exactly the old
+// or the new set, and no recovery or staging folder; it returns which.
+func requireRecovered(t *testing.T, out string, oldSet, newSet map[string]string, step string) string {
+	t.Helper()
+	for _, f := range treeFiles(t, out) {
+		require.False(t, strings.HasPrefix(f, ".wanconv"), "killed at %q: %s left behind", step, f)
+	}
+	now := snapshot(t, out)
+	switch {
+	case equalSets(now, oldSet):
+		return "old"
+	case equalSets(now, newSet):
+		return "new"
+	}
+	t.Fatalf("killed at %q: after recovery OUT_DIR holds neither set: %v", step, keys(now))
+	return ""
+}
+
+// wantAfter is the set a kill at step should leave once recovered: the new
+// set once every new file (the manifest last) is in place.
+func wantAfter(step string) string {
+	if step == "sync" || step == "cleanup" {
+		return "new"
+	}
+	return "old"
+}
+
+func TestKillAtEveryCommitStep(t *testing.T) {
+	if !canLockDirs {
+		t.Skip("recovery needs the OUT_DIR lock")
+	}
+	oldOut, oldSet, newSet := outputSets(t)
+	steps := commitSteps(t, oldOut)
+	for _, step := range steps {
+		t.Run(step, func(t *testing.T) {
+			out := copyTree(t, oldOut)
+			withCommitHook(t, func(s string) error {
+				if s == step {
+					return errKilled
+				}
+				return nil
+			})
+			_, _, stderr := runCLI(t, context.Background(), append(newArgs, tinyDir, out)...)
+			require.Contains(t, stderr, errKilled.Error())
+			commitHook = func(string) error { return nil }
+			requireOldNewOrRecovery(t, out, oldSet, newSet, step)
+
+			// the next run fails (no --force, outputs exist) but recovers first
+			var log strings.Builder
+			_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Progress: &log})
+			require.ErrorContains(t, err, "already holds")
+			require.Equal(t, wantAfter(step), requireRecovered(t, out, oldSet, newSet, step))
+			if strings.HasPrefix(step, "aside ") || strings.HasPrefix(step, "place ") {
+				require.Contains(t, log.String(), "restored the previous outputs", step)
+			}
+		})
+	}
+}
+
+// TestKill9DuringCommit kills a real conversion process (this test binary
+// re-executed) with SIGKILL in the middle of placing the new files and
+// after all of them are placed.
+func TestKill9DuringCommit(t *testing.T) {
+	if !canLockDirs {
+		t.Skip("recovery needs the OUT_DIR lock")
+	}
+	oldOut, oldSet, newSet := outputSets(t)
+	for _, step := range []string{"aside " + layout.Wanconv.T5, "place " + layout.Wanconv.VAE, "cleanup"} {
+		t.Run(step, func(t *testing.T) {
+			out := copyTree(t, oldOut)
+			args, _ := json.Marshal(append(newArgs, tinyDir, out))
+			cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "WANCONV_KILL_AT="+step, "WANCONV_KILL_ARGS="+string(args))
+			outb, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee, string(outb))
+			ws := ee.Sys().(syscall.WaitStatus)
+			require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child was not killed: %s", outb)
+			requireOldNewOrRecovery(t, out, oldSet, newSet, step)
+			_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+			require.ErrorContains(t, err, "already holds")
+			require.Equal(t, wantAfter(step), requireRecovered(t, out, oldSet, newSet, step))
+		})
+	}
+}
+
+// TestKillChild is the re-executed conversion of TestKill9DuringCommit;
+// it does nothing in a normal test run.
+func TestKillChild(t *testing.T) {
+	step := os.Getenv("WANCONV_KILL_AT")
+	if step == "" {
+		t.Skip("only run re-executed by TestKill9DuringCommit")
+	}
+	var args []string
+	require.NoError(t, json.Unmarshal([]byte(os.Getenv("WANCONV_KILL_ARGS")), &args))
+	commitHook = func(s string) error {
+		if s == step {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+		return nil
+	}
+	code, _, stderr := runCLI(t, context.Background(), args...)
+	t.Fatalf("conversion finished (exit %d) without reaching step %q: %s", code, step, stderr)
+}
+
+func withoutStaging(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if !strings.HasPrefix(k, stagingPrefix) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func equalSets(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
