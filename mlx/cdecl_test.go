@@ -206,8 +206,8 @@ func declOf(toks []string) (cDecl, error) {
 	}
 	if toks[0] == "typedef" {
 		body := toks[1:]
-		if (body[0] == "struct" || body[0] == "enum") && contains(body, "{") {
-			open, shut := index(body, "{"), lastIndex(body, "}")
+		if (body[0] == "struct" || body[0] == "enum") && tokContains(body, "{") {
+			open, shut := tokIndex(body, "{"), tokLastIndex(body, "}")
 			if shut != len(body)-2 || !isIdent(body[len(body)-1]) {
 				return bad("typedef name expected after the body")
 			}
@@ -228,14 +228,14 @@ func declOf(toks []string) (cDecl, error) {
 		}
 		return cDecl{key: "typedef " + name, line: "typedef " + name + " " + typ}, nil
 	}
-	if !contains(toks, "(") {
+	if !tokContains(toks, "(") {
 		typ, name, err := namedType(toks)
 		if err != nil {
 			return bad(err.Error())
 		}
 		return cDecl{key: "var " + name, line: "var " + typ + " " + name}, nil
 	}
-	open := index(toks, "(")
+	open := tokIndex(toks, "(")
 	if open < 2 || toks[len(toks)-1] != ")" || !isIdent(toks[open-1]) {
 		return bad("not a function prototype")
 	}
@@ -270,7 +270,7 @@ func paramList(toks []string) (string, error) {
 // namedType splits "T name" or a function pointer "R (*name)(params)" into
 // the normalized type and the name.
 func namedType(toks []string) (typ, name string, err error) {
-	if i := index(toks, "("); i >= 0 {
+	if i := tokIndex(toks, "("); i >= 0 {
 		if i+3 >= len(toks) || toks[i+1] != "*" || !isIdent(toks[i+2]) || toks[i+3] != ")" ||
 			len(toks) < i+6 || toks[i+4] != "(" || toks[len(toks)-1] != ")" {
 			return "", "", fmt.Errorf("unsupported declarator %q", strings.Join(toks, " "))
@@ -344,7 +344,7 @@ func splitTop(toks []string, sep string) [][]string {
 	return append(out, toks[start:])
 }
 
-func index(toks []string, t string) int {
+func tokIndex(toks []string, t string) int {
 	for i, x := range toks {
 		if x == t {
 			return i
@@ -353,7 +353,7 @@ func index(toks []string, t string) int {
 	return -1
 }
 
-func lastIndex(toks []string, t string) int {
+func tokLastIndex(toks []string, t string) int {
 	for i := len(toks) - 1; i >= 0; i-- {
 		if toks[i] == t {
 			return i
@@ -362,4 +362,4 @@ func lastIndex(toks []string, t string) int {
 	return -1
 }
 
-func contains(toks []string, t string) bool { return index(toks, t) >= 0 }
+func tokContains(toks []string, t string) bool { return tokIndex(toks, t) >= 0 }

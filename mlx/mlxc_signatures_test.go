@@ -129,7 +129,7 @@ func compareDecls(bridge map[string]cDecl, want map[string]string) []string {
 		w, ok := want[key]
 		switch {
 		case !ok:
-			problems = append(problems, fmt.Sprintf("%s (%s): not declared by mlx-c 0.6 (%s has no such entry)",
+			problems = append(problems, fmt.Sprintf("%s (%s): no mlx-c 0.6 declaration in %s (not in mlx-c 0.6, or regenerate with -mlxc-official)",
 				key, d.file, signaturesFile))
 		case w != d.line:
 			problems = append(problems, fmt.Sprintf("%s (%s) differs from mlx-c 0.6:\n  bridge:   %s\n  official: %s",
