@@ -58,9 +58,7 @@ func (a *Array) free() {
 	if a.c.ctx != nil {
 		a.live.Store(false)
 		liveArrays.Add(-1)
-		if err := check("Free", func() C.int { return C.mlx_array_free(a.c) }); err != nil && currentFrame() != nil {
-			record(err)
-		}
+		release("array", func() C.int { return C.mlx_array_free(a.c) })
 		a.c.ctx = nil
 		a.err = errFreed
 	}
@@ -216,7 +214,7 @@ func finish(op string, rc C.int, res C.mlx_array) *Array {
 	if rc != 0 {
 		err := fmt.Errorf("mlx: %s: %s", op, takeError(rc))
 		if res.ctx != nil {
-			C.mlx_array_free(res)
+			release("array", func() C.int { return C.mlx_array_free(res) })
 		}
 		return invalid(err)
 	}

@@ -94,14 +94,14 @@ func readAs(op string, a *Array, dt Dtype) ([]byte, error) {
 	src := a.c
 	if a.dtype != dt {
 		conv := C.mlx_array_new()
-		defer func() { C.mlx_array_free(conv) }() // conv is set by mlx_astype
+		defer release("array", func() C.int { return C.mlx_array_free(conv) }) // conv is set by mlx_astype
 		if err := check(op, func() C.int { return C.mlx_astype(&conv, src, cDtype(dt), stream) }); err != nil {
 			return fail(err)
 		}
 		src = conv
 	}
 	dense := C.mlx_array_new()
-	defer func() { C.mlx_array_free(dense) }() // dense is set by mlx_contiguous
+	defer release("array", func() C.int { return C.mlx_array_free(dense) }) // dense is set by mlx_contiguous
 	if err := check(op, func() C.int { return C.mlx_contiguous(&dense, src, false, stream) }); err != nil {
 		return fail(err)
 	}

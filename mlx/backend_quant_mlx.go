@@ -41,7 +41,7 @@ func quantizeOp(w *Array, groupSize, bits int) []*Array {
 	mode := C.CString(quantMode)
 	defer C.free(unsafe.Pointer(mode))
 	res := C.mlx_vector_array_new()
-	defer func() { C.mlx_vector_array_free(res) }() // res is rewritten by the call
+	defer release("vector", func() C.int { return C.mlx_vector_array_free(res) }) // res is rewritten by the call
 	clearError()
 	rc := C.mlx_quantize(&res, w.c, optInt(groupSize), optInt(bits), mode, C.mlx_array_new(), stream)
 	if rc != 0 {

@@ -99,7 +99,7 @@ func joinOp(op string, stack bool, axis int, arrs []*Array) *Array {
 	if bad != nil {
 		return bad
 	}
-	defer C.mlx_vector_array_free(v)
+	defer release("vector", func() C.int { return C.mlx_vector_array_free(v) })
 	res := C.mlx_array_new()
 	if stack {
 		return finish(op, C.mlx_stack_axis(&res, v, C.int(axis), stream), res)
@@ -116,7 +116,7 @@ func splitOp(op string, a *Array, parts int, indices []int, axis int) []*Array {
 		return pieces(want, bad)
 	}
 	res := C.mlx_vector_array_new()
-	defer func() { C.mlx_vector_array_free(res) }() // res is rewritten by the call
+	defer release("vector", func() C.int { return C.mlx_vector_array_free(res) }) // res is rewritten by the call
 	var rc C.int
 	switch {
 	case parts > 0:

@@ -25,7 +25,9 @@ var current *Device
 func initDevice() error {
 	const op = "start-up"
 	if cpuStream.ctx != nil {
-		C.mlx_stream_free(cpuStream)
+		if err := check(op+": free stream", func() C.int { return C.mlx_stream_free(cpuStream) }); err != nil {
+			return err
+		}
 	}
 	clearError()
 	if cpuStream = C.mlx_default_cpu_stream_new(); cpuStream.ctx == nil {
@@ -48,7 +50,7 @@ func initDevice() error {
 		return useDevice(CPU)
 	}
 	dev := C.mlx_device_new()
-	defer func() { C.mlx_device_free(dev) }() // dev is set by mlx_get_default_device
+	defer release("device", func() C.int { return C.mlx_device_free(dev) }) // dev is set by mlx_get_default_device
 	var t C.mlx_device_type
 	if err := check(op+": default device", func() C.int { return C.mlx_get_default_device(&dev) }); err != nil {
 		return err
@@ -90,7 +92,7 @@ func GPUAvailable() bool {
 
 func gpuAvailable() (bool, error) {
 	dev := C.mlx_device_new_type(C.MLX_GPU, 0)
-	defer C.mlx_device_free(dev)
+	defer release("device", func() C.int { return C.mlx_device_free(dev) })
 	var avail C.bool
 	if err := check("GPUAvailable", func() C.int { return C.mlx_device_is_available(&avail, dev) }); err != nil {
 		return false, err
@@ -108,19 +110,21 @@ func useDevice(d Device) error {
 	}
 	op := fmt.Sprintf("SetDefaultDevice %v", d)
 	dev := C.mlx_device_new_type(t, 0)
-	defer C.mlx_device_free(dev)
+	defer release("device", func() C.int { return C.mlx_device_free(dev) })
 	if err := check(op, func() C.int { return C.mlx_set_default_device(dev) }); err != nil {
 		return err
 	}
 	s := C.mlx_stream_new()
 	if err := check(op, func() C.int { return C.mlx_get_default_stream(&s, dev) }); err != nil {
 		if s.ctx != nil {
-			C.mlx_stream_free(s)
+			release("stream", func() C.int { return C.mlx_stream_free(s) })
 		}
 		return err
 	}
 	if stream.ctx != nil {
-		C.mlx_stream_free(stream)
+		if err := check(op+": free stream", func() C.int { return C.mlx_stream_free(stream) }); err != nil {
+			return err
+		}
 	}
 	stream = s
 	current = &d
@@ -144,7 +148,7 @@ func Eval(arrs ...*Array) error {
 	if bad != nil {
 		return bad.err
 	}
-	defer C.mlx_vector_array_free(v)
+	defer release("vector", func() C.int { return C.mlx_vector_array_free(v) })
 	if err := check(op, func() C.int { return C.mlx_eval(v) }); err != nil {
 		record(err)
 	}

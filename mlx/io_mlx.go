@@ -26,23 +26,34 @@ func LoadSafetensors(path string) (map[string]*Array, map[string]string, error) 
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	arrays := C.mlx_map_string_to_array_new()
-	defer func() { C.mlx_map_string_to_array_free(arrays) }() // both maps are rewritten by the load
+	defer release("map", func() C.int { return C.mlx_map_string_to_array_free(arrays) }) // both maps are rewritten by the load
 	meta := C.mlx_map_string_to_string_new()
-	defer func() { C.mlx_map_string_to_string_free(meta) }()
+	defer release("map", func() C.int { return C.mlx_map_string_to_string_free(meta) })
 	if err := check(op, func() C.int { return C.mlx_load_safetensors(&arrays, &meta, cpath, cpuStream) }); err != nil {
 		return nil, nil, err
 	}
 
+	clearError()
 	it := C.mlx_map_string_to_array_iterator_new(arrays)
-	defer C.mlx_map_string_to_array_iterator_free(it)
+	if it.ctx == nil {
+		return nil, nil, fmt.Errorf("mlx: %s: %s", op, takeError(1))
+	}
+	defer release("iterator", func() C.int { return C.mlx_map_string_to_array_iterator_free(it) })
 	out, err := drainArrays(op, func(key **C.char, value *C.mlx_array) C.int {
 		return C.mlx_map_string_to_array_iterator_next(key, value, it)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	clearError()
 	mit := C.mlx_map_string_to_string_iterator_new(meta)
-	defer C.mlx_map_string_to_string_iterator_free(mit)
+	if mit.ctx == nil {
+		for _, a := range out {
+			a.free()
+		}
+		return nil, nil, fmt.Errorf("mlx: %s: %s", op, takeError(1))
+	}
+	defer release("iterator", func() C.int { return C.mlx_map_string_to_string_iterator_free(mit) })
 	metadata, err := drainStrings(op+" (metadata)", func(key, value **C.char) C.int {
 		return C.mlx_map_string_to_string_iterator_next(key, value, mit)
 	})
@@ -75,7 +86,7 @@ func drainArrays(op string, next func(key **C.char, value *C.mlx_array) C.int) (
 				err = fmt.Errorf("mlx: %s: reading entry %d: %s", op, len(out)+1, takeError(rc))
 			}
 			if value.ctx != nil {
-				C.mlx_array_free(value)
+				release("array", func() C.int { return C.mlx_array_free(value) })
 			}
 			if err != nil {
 				for _, a := range out {
@@ -128,7 +139,7 @@ func SaveSafetensors(path string, arrays map[string]*Array, meta map[string]stri
 	if params.ctx == nil {
 		return fmt.Errorf("mlx: %s: %s", op, takeError(1))
 	}
-	defer C.mlx_map_string_to_array_free(params)
+	defer release("map", func() C.int { return C.mlx_map_string_to_array_free(params) })
 	for _, name := range names {
 		a := arrays[name]
 		if !a.Valid() {
@@ -149,7 +160,7 @@ func SaveSafetensors(path string, arrays map[string]*Array, meta map[string]stri
 	if metadata.ctx == nil {
 		return fmt.Errorf("mlx: %s: %s", op, takeError(1))
 	}
-	defer C.mlx_map_string_to_string_free(metadata)
+	defer release("map", func() C.int { return C.mlx_map_string_to_string_free(metadata) })
 	for k, v := range meta {
 		cv := C.CString(v)
 		err := putString(k, func(ck *C.char) C.int { return C.mlx_map_string_to_string_insert(metadata, ck, cv) })

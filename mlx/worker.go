@@ -122,6 +122,15 @@ func takeError(rc C.int) string {
 	return C.GoString(msg)
 }
 
+// release runs one mlx-c free function; a failure (in practice never: it
+// would be an exception from a destructor) is recorded in the current Do,
+// if any. Worker-only.
+func release(what string, call func() C.int) {
+	if err := check("free "+what, call); err != nil && currentFrame() != nil {
+		record(err)
+	}
+}
+
 // check runs one mlx-c call with an empty error buffer and turns a non-zero
 // status into an error naming op. Worker-only.
 func check(op string, call func() C.int) error {
