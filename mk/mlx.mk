@@ -54,15 +54,17 @@ mlx-env:
 
 # mlx-mlxc-check proves the Go code builds and passes against a separately
 # linked libmlxc (tags "mlx mlxc") without an official mlx-c at hand: it
-# compiles the bridge on its own into $(MLX_DEPS)/mlxc-shim/lib/libmlxc.so,
-# installs the headers beside it, and runs the tests with MLXC_PREFIX there.
-MLXC_SHIM := $(MLX_DEPS)/mlxc-shim
+# compiles the bridge (mlx/bridge_*.cpp) on its own into
+# $(MLXC_SHIM)/lib/libmlxc.so, installs the headers beside it, and runs the
+# tests with MLXC_PREFIX there. MLXC_SHIM defaults into .deps; point it
+# elsewhere when several checkouts share one .deps.
+MLXC_SHIM ?= $(MLX_DEPS)/mlxc-shim
 
 mlx-mlxc-check: mlx-setup
 	mkdir -p $(MLXC_SHIM)/lib $(MLXC_SHIM)/include
 	cp -r $(MLX_ROOT)/mlx/mlxc/mlx $(MLXC_SHIM)/include/
 	$(CXX) -std=c++20 -O2 -fPIC -shared -I$(MLX_ROOT)/mlx/mlxc $(MLX_INCLUDE) \
-		-o $(MLXC_SHIM)/lib/libmlxc.so $(MLX_ROOT)/mlx/bridge.cpp $(MLX_LIBS) -lmlx
+		-o $(MLXC_SHIM)/lib/libmlxc.so $(wildcard $(MLX_ROOT)/mlx/bridge_*.cpp) $(MLX_LIBS) -lmlx
 	$(MAKE) -f $(MLX_ROOT)/mk/mlx.mk MLXC_PREFIX=$(MLXC_SHIM) mlx-test
 
 .PHONY: mlx-mlxc-check

@@ -2,7 +2,7 @@
 
 package mlx
 
-// Build with the package's own mlx-c compatible bridge (bridge.cpp), which
+// Build with the package's own mlx-c compatible bridge (bridge_*.cpp), which
 // needs the MLX C++ headers and library: CGO_CXXFLAGS must hold
 // -I<mlx>/include and CGO_LDFLAGS -L<mlx>/lib (mk/mlx.mk sets both).
 

@@ -3,8 +3,8 @@
 //
 // # Builds
 //
-// With build tag `mlx` the package compiles its own C++ bridge (bridge.cpp and
-// the mlx-c compatible headers under mlxc/), which implements the subset of
+// With build tag `mlx` the package compiles its own C++ bridge (bridge_*.cpp
+// and the mlx-c compatible headers under mlxc/), which implements the subset of
 // the mlx-c 0.6 API used here on top of the MLX C++ library installed by
 // scripts/setup-mlx.sh. With tags `mlx mlxc` it links an installed official
 // libmlxc instead; the Go code is the same. Without the tag the package is a
@@ -19,6 +19,8 @@
 // called from inside another Do runs inline. Array operations called outside
 // Do return invalid arrays. A closure given to Do must not wait on other
 // goroutines that themselves call Do (they would wait for the busy worker).
+// The accessors of an Array (Valid, Shape, Dtype, Size, ...) need no Do and
+// are safe from any goroutine, also while the array is being freed.
 //
 // # Lifetime
 //
@@ -29,7 +31,8 @@
 // parent, which bounds the number of live handles in long graphs; the graph
 // stays valid after intermediates are freed because MLX keeps the inputs of
 // unevaluated arrays alive internally. Using an array after it was freed is
-// safe: it behaves as an invalid array.
+// safe: it behaves as an invalid array (Dtype reports InvalidDtype).
+// LiveArrays counts the arrays not yet freed.
 //
 // # Errors
 //
@@ -37,6 +40,8 @@
 // message (prefixed with the operation name) as the sticky error of the
 // current Do and returns an invalid array; operations on invalid arrays do
 // nothing and return invalid arrays. Eval, Err and Do report the first error.
+// Every mlx-c status is checked, with the error buffer emptied before each
+// call so that a message always belongs to the call that failed.
 // MLX's default error handler, which exits the process, is replaced when the
 // worker starts.
 //

@@ -21,6 +21,9 @@ const (
 	Uint16
 	Uint32
 	Uint64
+
+	// InvalidDtype is the Dtype of an invalid or freed array.
+	InvalidDtype Dtype = -1
 )
 
 var dtypeInfo = [...]struct {
@@ -46,6 +49,9 @@ func (d Dtype) valid() bool { return d >= 0 && int(d) < len(dtypeInfo) }
 
 // String returns the lower-case MLX name of the type ("bfloat16", ...).
 func (d Dtype) String() string {
+	if d == InvalidDtype {
+		return "invalid"
+	}
 	if !d.valid() {
 		return fmt.Sprintf("Dtype(%d)", int(d))
 	}

@@ -27,8 +27,9 @@ func TestManySmallGraphsReturnToBaselineMemory(t *testing.T) {
 	}
 	// Warm up (first calls allocate MLX's own long-lived state).
 	require.NoError(t, mlx.Do(func() error { return graph(0) }))
-	mlx.ClearCache()
+	require.NoError(t, mlx.ClearCache())
 	baseline := mlx.ActiveMemory()
+	live := mlx.LiveArrays()
 
 	for i := 0; i < 1000; i++ {
 		require.NoError(t, mlx.Do(func() error { return graph(i) }))
@@ -48,17 +49,21 @@ func TestManySmallGraphsReturnToBaselineMemory(t *testing.T) {
 		return nil
 	}))
 	require.Equal(t, baseline, mlx.ActiveMemory(), "active memory after 1200 graphs")
+	require.Equal(t, live, mlx.LiveArrays(), "live arrays after 1200 graphs")
 	require.Greater(t, mlx.PeakMemory(), int64(0))
 }
 
 func TestScopedMovesOnlyReturnedArrays(t *testing.T) {
 	var kept, inner, dropped *mlx.Array
+	base := mlx.LiveArrays()
 	do(t, func() error {
 		out := mlx.Scoped(func() []*mlx.Array {
 			dropped = mlx.FromFloat32s([]float32{1, 2})
-			inner = mlx.AddScalar(dropped, 1)
+			inner = mlx.AddScalar(dropped, 1) // AddScalar makes a scalar too
+			require.Equal(t, base+3, mlx.LiveArrays())
 			return []*mlx.Array{inner}
 		})
+		require.Equal(t, base+1, mlx.LiveArrays(), "only the returned array survives Scoped")
 		require.Len(t, out, 1)
 		require.False(t, dropped.Valid(), "intermediate freed when Scoped returns")
 		require.True(t, inner.Valid(), "returned array moves to the parent scope")
@@ -70,6 +75,7 @@ func TestScopedMovesOnlyReturnedArrays(t *testing.T) {
 	})
 	require.False(t, inner.Valid(), "scope arrays are freed when Do returns")
 	require.True(t, kept.Valid(), "kept arrays survive Do")
+	require.Equal(t, base+1, mlx.LiveArrays(), "the kept array is the only one left")
 	do(t, func() error {
 		requireClose(t, []float32{20, 30}, values(t, kept), 0)
 		return nil
@@ -77,18 +83,22 @@ func TestScopedMovesOnlyReturnedArrays(t *testing.T) {
 	kept.Free()
 	kept.Free() // twice is fine
 	require.False(t, kept.Valid())
+	require.Equal(t, base, mlx.LiveArrays())
 }
 
 func TestNestedDoRunsInlineWithItsOwnScope(t *testing.T) {
 	do(t, func() error {
 		outer := mlx.FromFloat32s([]float32{1})
+		live := mlx.LiveArrays()
 		var inner *mlx.Array
 		require.NoError(t, mlx.Do(func() error {
 			inner = mlx.AddScalar(outer, 1)
 			requireClose(t, []float32{2}, values(t, inner), 0)
+			require.Equal(t, live+2, mlx.LiveArrays())
 			return nil
 		}))
 		require.False(t, inner.Valid(), "nested Do frees its own scope")
+		require.Equal(t, live, mlx.LiveArrays())
 		require.True(t, outer.Valid())
 		return nil
 	})

@@ -56,11 +56,14 @@ func PeakMemory() int64 { return 0 }
 // CacheMemory returns 0.
 func CacheMemory() int64 { return 0 }
 
-// ResetPeakMemory does nothing.
-func ResetPeakMemory() {}
+// ResetPeakMemory returns ErrUnavailable.
+func ResetPeakMemory() error { return ErrUnavailable }
 
-// ClearCache does nothing.
-func ClearCache() {}
+// ClearCache returns ErrUnavailable.
+func ClearCache() error { return ErrUnavailable }
+
+// LiveArrays returns 0.
+func LiveArrays() int64 { return 0 }
 
 // Valid returns false.
 func (a *Array) Valid() bool { return false }
@@ -80,8 +83,8 @@ func (a *Array) Dim(i int) int { return 0 }
 // Size returns 0.
 func (a *Array) Size() int { return 0 }
 
-// Dtype returns Float32.
-func (a *Array) Dtype() Dtype { return Float32 }
+// Dtype returns InvalidDtype.
+func (a *Array) Dtype() Dtype { return InvalidDtype }
 
 // String returns "Array(invalid)".
 func (a *Array) String() string { return "Array(invalid)" }
@@ -116,6 +119,16 @@ func fillOp(op string, v float64, dt Dtype, shape []int) *Array { return none() 
 func arangeOp(start, stop, step float64, dt Dtype) *Array       { return none() }
 
 func reduceOp(op string, k reduceKind, a *Array, keep bool, ddof int, axes []int) *Array {
+	return none()
+}
+
+func quantizeOp(w *Array, groupSize, bits int) []*Array {
+	return []*Array{none(), none(), none()}
+}
+
+func dequantizeOp(wq, scales, biases *Array, groupSize, bits int) *Array { return none() }
+
+func quantizedMatmulOp(x, wq, scales, biases *Array, transpose bool, groupSize, bits int) *Array {
 	return none()
 }
 

@@ -13,6 +13,8 @@ static void wanconv_mark_worker(void) { wanconv_on_worker = 1; }
 static int wanconv_is_worker(void) { return wanconv_on_worker; }
 
 // Messages from failing mlx-c calls land here; only the worker calls MLX.
+// wanconv_clear_error runs before every call, so a message is never one left
+// over from an earlier call.
 static char wanconv_err_buf[8192];
 static int wanconv_err_set;
 
@@ -28,6 +30,11 @@ static void wanconv_error_handler(const char* msg, void* data) {
 
 static void wanconv_install_error_handler(void) {
 	mlx_set_error_handler(wanconv_error_handler, NULL, NULL);
+}
+
+static void wanconv_clear_error(void) {
+	wanconv_err_set = 0;
+	wanconv_err_buf[0] = 0;
 }
 
 static const char* wanconv_take_error(void) {
@@ -82,6 +89,9 @@ var (
 
 	// Worker-only state.
 	frames []*frame
+	// startErr is why the worker thread could not set MLX up (device and
+	// streams); every Do reports it.
+	startErr error
 )
 
 // Available reports whether the package was built with MLX.
@@ -98,14 +108,37 @@ func currentFrame() *frame {
 	return frames[len(frames)-1]
 }
 
-// takeError returns the message stored by the error handler since the last
-// call ("unknown MLX error" if none was stored).
-func takeError() string {
+// clearError empties the error buffer; call it right before an mlx-c call
+// whose status is checked.
+func clearError() { C.wanconv_clear_error() }
+
+// takeError returns the message the error handler stored for the failing
+// call that returned status rc, and empties the buffer.
+func takeError(rc C.int) string {
 	msg := C.wanconv_take_error()
 	if msg == nil {
-		return "unknown MLX error"
+		return fmt.Sprintf("unknown MLX error (status %d, no message)", int(rc))
 	}
 	return C.GoString(msg)
+}
+
+// release runs one mlx-c free function; a failure (in practice never: it
+// would be an exception from a destructor) is recorded in the current Do,
+// if any. Worker-only.
+func release(what string, call func() C.int) {
+	if err := check("free "+what, call); err != nil && currentFrame() != nil {
+		record(err)
+	}
+}
+
+// check runs one mlx-c call with an empty error buffer and turns a non-zero
+// status into an error naming op. Worker-only.
+func check(op string, call func() C.int) error {
+	clearError()
+	if rc := call(); rc != 0 {
+		return fmt.Errorf("mlx: %s: %s", op, takeError(rc))
+	}
+	return nil
 }
 
 func startWorker() {
@@ -123,7 +156,7 @@ func workerLoop(ready chan struct{}) {
 	defer func() { go workerLoop(nil) }()
 	C.wanconv_mark_worker()
 	C.wanconv_install_error_handler()
-	initDevice()
+	startErr = initDevice()
 	if ready != nil {
 		close(ready)
 	}
@@ -201,6 +234,9 @@ var errGoexit = errors.New("mlx: the function given to Do called runtime.Goexit 
 	"(t.FailNow or require.* failing inside Do?); its work was abandoned")
 
 func runFrame(f func() error) error {
+	if startErr != nil {
+		return startErr
+	}
 	fr := &frame{scope: &scope{}}
 	frames = append(frames, fr)
 	defer func() {

@@ -31,7 +31,8 @@ int mlx_map_string_to_array_get(
 mlx_map_string_to_array_iterator mlx_map_string_to_array_iterator_new(
     mlx_map_string_to_array map);
 int mlx_map_string_to_array_iterator_free(mlx_map_string_to_array_iterator it);
-/* Returns 0 with the next entry (key valid while the map lives), 2 at the end. */
+/* Returns 0 with the next entry (key valid while the map lives), 2 at the
+ * end, and 1 after reporting an error to the error handler. */
 int mlx_map_string_to_array_iterator_next(
     const char** key,
     mlx_array* value,
@@ -56,6 +57,7 @@ mlx_map_string_to_string_iterator mlx_map_string_to_string_iterator_new(
     mlx_map_string_to_string map);
 int mlx_map_string_to_string_iterator_free(
     mlx_map_string_to_string_iterator it);
+/* Statuses as for mlx_map_string_to_array_iterator_next. */
 int mlx_map_string_to_string_iterator_next(
     const char** key,
     const char** value,

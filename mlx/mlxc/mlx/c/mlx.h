@@ -15,6 +15,7 @@
 #include "mlx/c/map.h"
 #include "mlx/c/memory.h"
 #include "mlx/c/ops.h"
+#include "mlx/c/optional.h"
 #include "mlx/c/stream.h"
 #include "mlx/c/transforms.h"
 #include "mlx/c/vector.h"

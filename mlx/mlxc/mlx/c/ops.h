@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "mlx/c/array.h"
+#include "mlx/c/optional.h"
 #include "mlx/c/stream.h"
 #include "mlx/c/vector.h"
 
@@ -162,6 +163,42 @@ int mlx_conv_general(
     size_t input_dilation_num,
     int groups,
     bool flip,
+    const mlx_stream s);
+
+/* Quantization along the last axis in groups of group_size elements of
+ * `bits` bits (absent: MLX's defaults). mode: "affine" (res gets w_q,
+ * scales, biases) or a scale-only mode such as "mxfp4" (w_q, scales).
+ * global_scale may be null; dtype absent means the scales' dtype. */
+int mlx_quantize(
+    mlx_vector_array* res,
+    const mlx_array w,
+    mlx_optional_int group_size,
+    mlx_optional_int bits,
+    const char* mode,
+    const mlx_array global_scale /* may be null */,
+    const mlx_stream s);
+int mlx_dequantize(
+    mlx_array* res,
+    const mlx_array w,
+    const mlx_array scales,
+    const mlx_array biases /* may be null */,
+    mlx_optional_int group_size,
+    mlx_optional_int bits,
+    const char* mode,
+    const mlx_array global_scale /* may be null */,
+    mlx_optional_dtype dtype,
+    const mlx_stream s);
+/* x @ dequantize(w)^T when transpose, else x @ dequantize(w). */
+int mlx_quantized_matmul(
+    mlx_array* res,
+    const mlx_array x,
+    const mlx_array w,
+    const mlx_array scales,
+    const mlx_array biases /* may be null */,
+    bool transpose,
+    mlx_optional_int group_size,
+    mlx_optional_int bits,
+    const char* mode,
     const mlx_stream s);
 
 #ifdef __cplusplus
