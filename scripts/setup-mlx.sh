@@ -12,10 +12,12 @@
 #   MLX_DEPS_DIR  install root (default: <repo>/.deps)
 #   PYTHON        interpreter used for pip (default: python3)
 #   MLX_NO_PY=1   skip the Python frontend
-#   MLX_BLAS      bundled (default) | openblas: Linux cpu only. The mlx-cpu wheel bundles the
-#                 reference (netlib) BLAS/LAPACK; "openblas" points those bundled libraries at
-#                 Debian's OpenBLAS (apt package libopenblas0-pthread, installed if missing),
-#                 which made a 256x256 f32 matmul ~20x faster on the 2-core dev box.
+#   MLX_BLAS      openblas (Linux cpu default) | bundled (every other backend's only choice).
+#                 The mlx-cpu wheel bundles the reference (netlib) BLAS/LAPACK, ~40x slower than
+#                 an optimized one on a 2048^3 f32 matmul. "openblas" points those bundled
+#                 libraries at Debian's OpenBLAS (apt package libopenblas0-pthread, installed
+#                 with apt-get when missing and running as root); MLX_BLAS=bundled keeps the
+#                 wheel exactly as shipped.
 #
 # Idempotent: a stamp file records what was installed; rerunning with the same settings is a no-op.
 set -euo pipefail
@@ -51,7 +53,10 @@ fi
 
 want_py=1
 [[ "${MLX_NO_PY:-0}" == 1 ]] && want_py=0
-blas="${MLX_BLAS:-bundled}"
+blas="${MLX_BLAS:-}"
+if [[ -z "$blas" ]]; then
+  if [[ "$os" == Linux && "$backend" == cpu ]]; then blas=openblas; else blas=bundled; fi
+fi
 case "$blas" in
   bundled) ;;
   openblas)
@@ -122,6 +127,11 @@ openblas_dir() {
 if [[ "$blas" == openblas ]]; then
   ob="$(openblas_dir)"
   if [[ -z "$ob" ]]; then
+    if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+      echo "setup-mlx: Debian's OpenBLAS (libopenblas0-pthread) is not installed and cannot be installed" \
+        "here (needs root and apt-get); install it, or set MLX_BLAS=bundled for the wheel's reference BLAS" >&2
+      exit 1
+    fi
     echo "setup-mlx: installing libopenblas0-pthread with apt-get"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread
     ob="$(openblas_dir)"
