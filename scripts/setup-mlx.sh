@@ -12,6 +12,10 @@
 #   MLX_DEPS_DIR  install root (default: <repo>/.deps)
 #   PYTHON        interpreter used for pip (default: python3)
 #   MLX_NO_PY=1   skip the Python frontend
+#   MLX_CUDA_RUNTIME  pip (default) | none: with MLX_BACKEND=cuda, "none" installs the mlx-cuda-13
+#                 wheel without the NVIDIA runtime wheels it lists (cuBLAS, cuDNN, NCCL, ...: GBs),
+#                 to build here for a GPU machine that has them (mk/gpu.mk links with
+#                 --allow-shlib-undefined; the binaries find them there at run time).
 #   MLX_BLAS      openblas (Linux cpu default) | bundled (every other backend's only choice).
 #                 The mlx-cpu wheel bundles the reference (netlib) BLAS/LAPACK, ~40x slower than
 #                 an optimized one on a 2048^3 f32 matmul. "openblas" points those bundled
@@ -51,6 +55,11 @@ if ! "$python" -m pip --version >/dev/null 2>&1; then
   echo "setup-mlx: '$python -m pip' is not usable; set PYTHON to a Python 3.10+ with pip" >&2; exit 1
 fi
 
+cuda_runtime="${MLX_CUDA_RUNTIME:-pip}"
+case "$cuda_runtime" in
+  pip|none) ;;
+  *) echo "setup-mlx: unknown MLX_CUDA_RUNTIME '$cuda_runtime' (want pip or none)" >&2; exit 2 ;;
+esac
 want_py=1
 [[ "${MLX_NO_PY:-0}" == 1 ]] && want_py=0
 blas="${MLX_BLAS:-}"
@@ -67,6 +76,7 @@ case "$blas" in
 esac
 blas_tag=""
 [[ "$blas" != bundled ]] && blas_tag=" blas=$blas"
+[[ "$backend" == cuda && "$cuda_runtime" == none ]] && blas_tag="$blas_tag cuda-runtime=none"
 stamp_text="mlx=$MLX_VERSION wheel=$wheel$blas_tag py=$want_py python=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 stamp="$deps/.mlx-stamp"
 
@@ -78,7 +88,7 @@ fi
 # The CPU and Metal wheels are self-contained; the CUDA wheel needs the NVIDIA
 # runtime wheels (cuBLAS, cuDNN, ...) it lists as dependencies.
 deps_flag=--no-deps
-[[ "$backend" == cuda ]] && deps_flag=
+[[ "$backend" == cuda && "$cuda_runtime" == pip ]] && deps_flag=
 
 pip_install() { # target, pip flags and packages...
   local target="$1"; shift
@@ -110,7 +120,9 @@ if [[ "$os" == "Linux" ]] && command -v ldd >/dev/null; then
       apt-get update -qq && apt-get install -y -qq libblas3 liblapack3 libgfortran5
       missing="$(ldd "$lib" | awk '/not found/ {print $1}' || true)"
     fi
-    if [[ -n "$missing" ]]; then
+    if [[ -n "$missing" && "$backend" == cuda && "$cuda_runtime" == none ]]; then
+      echo "setup-mlx: (expected with MLX_CUDA_RUNTIME=none: the GPU machine provides them)" >&2
+    elif [[ -n "$missing" ]]; then
       echo "setup-mlx: still missing:" $missing "(the cuda backend needs the CUDA 13 runtime)" >&2
       [[ "$backend" == cpu ]] && exit 1
     fi
