@@ -17,7 +17,7 @@
 #                 to build here for a GPU machine that has them (mk/gpu.mk links with
 #                 --allow-shlib-undefined; the binaries find them there at run time).
 #   MLX_BLAS      openblas (Linux cpu default) | bundled (every other backend's only choice).
-#                 The mlx-cpu wheel bundles the reference (netlib) BLAS/LAPACK, ~40x slower than
+#                 The mlx-cpu wheel bundles the reference (netlib) BLAS/LAPACK, ~45x slower than
 #                 an optimized one on a 2048^3 f32 matmul. "openblas" points those bundled
 #                 libraries at Debian's OpenBLAS (apt package libopenblas0-pthread, installed
 #                 with apt-get when missing and running as root); MLX_BLAS=bundled keeps the
