@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 
 -include mk/*.mk
 
-.PHONY: all setup build build-mlx demo test test-go test-mlx test-mlxc fuzz vet bench bench-inspect bench-verify bench-verify-run clean golden
+.PHONY: all setup build build-mlx demo test test-go test-mlx test-mlxc fuzz vet bench bench-inspect bench-verify bench-verify-run bench-matmul clean golden
 
 all: build
 
@@ -63,18 +63,22 @@ bench-inspect:
 
 # Full-size forward passes on MLX (CPU): DiT (48,4,32,32) latent + 512-token context, umt5-xxl on
 # 512 tokens, VAE decode of a (48,2,8,8) latent then encode of the video. Runs on the converted
-# full-size synthetic release of bench-convert (BENCH_OUT; made if missing). Uses its own MLX
-# install whose BLAS is Debian's OpenBLAS: the mlx-cpu wheel's bundled reference BLAS is ~20x
-# slower on these matmuls (tests keep the wheel as shipped).
-BENCH_MLX_DEPS ?= $(CURDIR)/.deps/bench-openblas
+# full-size synthetic release of bench-convert (BENCH_OUT; made if missing), with the default
+# MLX install (on Linux its BLAS is Debian's OpenBLAS, see scripts/setup-mlx.sh).
 bench-verify:
 	test -f $(BENCH_OUT)/wanconv-manifest.json || $(MAKE) bench-convert BENCH_CONVERT_FLAGS=-keep
-	$(MAKE) MLX_DEPS=$(BENCH_MLX_DEPS) MLX_BLAS=openblas mlx-setup
-	$(MAKE) MLX_DEPS=$(BENCH_MLX_DEPS) bench-verify-run
+	$(MAKE) mlx-setup
+	$(MAKE) bench-verify-run
 
 bench-verify-run:
 	WANCONV_BENCH_DIR=$(abspath $(BENCH_OUT)) $(MLX_ENV) $(GO) test -tags '$(MLX_TAGS)' -run '^$$' \
 		-bench 'FullSize' -benchtime 1x -timeout 120m ./model/dit/ ./model/t5/ ./model/vae/
+
+# A 2048^3 float32 matmul through MLX (the .deps install: MLX_BLAS=bundled MLX_DEPS=... for the
+# wheel's own BLAS) and through numpy in the same run, in GFLOP/s.
+bench-matmul: mlx-setup
+	$(MLX_ENV) $(GO) build -tags '$(MLX_TAGS)' -o $(BIN)/ ./cmd/bench-matmul
+	bash scripts/bench-matmul.sh $(BIN)/bench-matmul
 
 clean:
 	rm -rf $(BIN) out tmp

@@ -13,7 +13,9 @@
 
 MLX_VERSION ?= 0.32.4
 MLX_BACKEND ?=
-MLX_BLAS    ?= bundled
+# Empty: setup-mlx.sh's default (Debian's OpenBLAS on the Linux cpu backend); bundled keeps
+# the wheel's reference BLAS.
+MLX_BLAS    ?=
 MLX_ROOT    := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 MLX_DEPS    ?= $(MLX_ROOT)/.deps
 MLX_PREFIX  := $(MLX_DEPS)/mlx/mlx

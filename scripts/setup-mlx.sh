@@ -12,10 +12,16 @@
 #   MLX_DEPS_DIR  install root (default: <repo>/.deps)
 #   PYTHON        interpreter used for pip (default: python3)
 #   MLX_NO_PY=1   skip the Python frontend
-#   MLX_BLAS      bundled (default) | openblas: Linux cpu only. The mlx-cpu wheel bundles the
-#                 reference (netlib) BLAS/LAPACK; "openblas" points those bundled libraries at
-#                 Debian's OpenBLAS (apt package libopenblas0-pthread, installed if missing),
-#                 which made a 256x256 f32 matmul ~20x faster on the 2-core dev box.
+#   MLX_CUDA_RUNTIME  pip (default) | none: with MLX_BACKEND=cuda, "none" installs the mlx-cuda-13
+#                 wheel without the NVIDIA runtime wheels it lists (cuBLAS, cuDNN, NCCL, ...: GBs),
+#                 to build here for a GPU machine that has them (mk/gpu.mk links with
+#                 --allow-shlib-undefined; the binaries find them there at run time).
+#   MLX_BLAS      openblas (Linux cpu default) | bundled (every other backend's only choice).
+#                 The mlx-cpu wheel bundles the reference (netlib) BLAS/LAPACK, ~45x slower than
+#                 an optimized one on a 2048^3 f32 matmul. "openblas" points those bundled
+#                 libraries at Debian's OpenBLAS (apt package libopenblas0-pthread, installed
+#                 with apt-get when missing and running as root); MLX_BLAS=bundled keeps the
+#                 wheel exactly as shipped.
 #
 # Idempotent: a stamp file records what was installed; rerunning with the same settings is a no-op.
 set -euo pipefail
@@ -49,9 +55,17 @@ if ! "$python" -m pip --version >/dev/null 2>&1; then
   echo "setup-mlx: '$python -m pip' is not usable; set PYTHON to a Python 3.10+ with pip" >&2; exit 1
 fi
 
+cuda_runtime="${MLX_CUDA_RUNTIME:-pip}"
+case "$cuda_runtime" in
+  pip|none) ;;
+  *) echo "setup-mlx: unknown MLX_CUDA_RUNTIME '$cuda_runtime' (want pip or none)" >&2; exit 2 ;;
+esac
 want_py=1
 [[ "${MLX_NO_PY:-0}" == 1 ]] && want_py=0
-blas="${MLX_BLAS:-bundled}"
+blas="${MLX_BLAS:-}"
+if [[ -z "$blas" ]]; then
+  if [[ "$os" == Linux && "$backend" == cpu ]]; then blas=openblas; else blas=bundled; fi
+fi
 case "$blas" in
   bundled) ;;
   openblas)
@@ -62,6 +76,7 @@ case "$blas" in
 esac
 blas_tag=""
 [[ "$blas" != bundled ]] && blas_tag=" blas=$blas"
+[[ "$backend" == cuda && "$cuda_runtime" == none ]] && blas_tag="$blas_tag cuda-runtime=none"
 stamp_text="mlx=$MLX_VERSION wheel=$wheel$blas_tag py=$want_py python=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 stamp="$deps/.mlx-stamp"
 
@@ -73,7 +88,7 @@ fi
 # The CPU and Metal wheels are self-contained; the CUDA wheel needs the NVIDIA
 # runtime wheels (cuBLAS, cuDNN, ...) it lists as dependencies.
 deps_flag=--no-deps
-[[ "$backend" == cuda ]] && deps_flag=
+[[ "$backend" == cuda && "$cuda_runtime" == pip ]] && deps_flag=
 
 pip_install() { # target, pip flags and packages...
   local target="$1"; shift
@@ -105,7 +120,9 @@ if [[ "$os" == "Linux" ]] && command -v ldd >/dev/null; then
       apt-get update -qq && apt-get install -y -qq libblas3 liblapack3 libgfortran5
       missing="$(ldd "$lib" | awk '/not found/ {print $1}' || true)"
     fi
-    if [[ -n "$missing" ]]; then
+    if [[ -n "$missing" && "$backend" == cuda && "$cuda_runtime" == none ]]; then
+      echo "setup-mlx: (expected with MLX_CUDA_RUNTIME=none: the GPU machine provides them)" >&2
+    elif [[ -n "$missing" ]]; then
       echo "setup-mlx: still missing:" $missing "(the cuda backend needs the CUDA 13 runtime)" >&2
       [[ "$backend" == cpu ]] && exit 1
     fi
@@ -122,6 +139,11 @@ openblas_dir() {
 if [[ "$blas" == openblas ]]; then
   ob="$(openblas_dir)"
   if [[ -z "$ob" ]]; then
+    if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+      echo "setup-mlx: Debian's OpenBLAS (libopenblas0-pthread) is not installed and cannot be installed" \
+        "here (needs root and apt-get); install it, or set MLX_BLAS=bundled for the wheel's reference BLAS" >&2
+      exit 1
+    fi
     echo "setup-mlx: installing libopenblas0-pthread with apt-get"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread
     ob="$(openblas_dir)"
