@@ -4,13 +4,17 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/model/dit"
 	"github.com/wanconv/wanconv/model/t5"
 	"github.com/wanconv/wanconv/model/vae"
+	"github.com/wanconv/wanconv/tensor"
 )
 
 // Input sizes, those of make bench-verify.
@@ -45,19 +49,23 @@ func timed(reps int, f func() error) ([]float64, int64, error) {
 
 func (b *bench) runDiT() error {
 	for _, p := range b.precisions {
-		prec, err := dit.ParsePrecision(p)
+		prec, err := tensor.ParseDType(p)
+		if err != nil {
+			return err
+		}
+		files, cfg, err := layout.ComponentFiles(b.dir, mapping.ComponentDiT)
 		if err != nil {
 			return err
 		}
 		start := time.Now()
-		m, err := dit.Load(b.dir, dit.Options{Compute: prec})
+		m, err := dit.Load(files, cfg, dit.Options{ComputeDType: prec})
 		if err != nil {
 			return err
 		}
 		load := time.Since(start).Seconds()
 		err = func() error {
 			defer m.Free()
-			in, err := dit.SyntheticInputs(m.Config, ditFrames, ditH, ditW, min(ditContext, m.Config.TextLen), ditSeed)
+			in, err := dit.SyntheticInputs(m.Arch(), ditFrames, ditH, ditW, min(ditContext, m.Arch().TextLen), ditSeed)
 			if err != nil {
 				return err
 			}
@@ -98,19 +106,19 @@ func (b *bench) runDiT() error {
 
 func (b *bench) runT5() error {
 	for _, p := range b.precisions {
-		opts := t5.Options{Matmul: t5.MatmulFloat32}
+		opts := t5.Options{ComputeDType: tensor.F32}
 		if p == "bfloat16" {
-			opts.Matmul = t5.MatmulWeightDType
+			opts.ComputeDType = tensor.BF16
 		}
 		start := time.Now()
-		m, err := t5.Load(b.dir, opts)
+		m, err := t5.Load(filepath.Join(b.dir, layout.Wanconv.T5), opts)
 		if err != nil {
 			return err
 		}
 		load := time.Since(start).Seconds()
 		err = func() error {
 			defer m.Free()
-			ids, mask, err := t5.SyntheticTokens(m.Config.Vocab, t5Length, t5Valid, t5Seed)
+			ids, mask, err := t5.SyntheticTokens(m.Arch().Vocab, t5Length, t5Valid, t5Seed)
 			if err != nil {
 				return err
 			}
@@ -158,12 +166,12 @@ func (b *bench) runVAE() error {
 	b.dump["vae.input.latent"] = hostTensor{f32: lat, shape: latShape}
 	b.dump["vae.input.video"] = hostTensor{f32: video, shape: videoShape}
 	for _, p := range b.precisions {
-		opts := vae.Options{ComputeDType: mlx.Float32}
+		opts := vae.Options{ComputeDType: tensor.F32}
 		if p == "bfloat16" {
-			opts.ComputeDType = mlx.BFloat16
+			opts.ComputeDType = tensor.BF16
 		}
 		start := time.Now()
-		m, err := vae.Load(b.dir, opts)
+		m, err := vae.Load(filepath.Join(b.dir, layout.Wanconv.VAE), opts)
 		if err != nil {
 			return err
 		}
