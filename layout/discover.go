@@ -175,8 +175,9 @@ func ReadOptional(path string) ([]byte, error) {
 	return data, err
 }
 
-// isRegular: a regular file (lstat: a link is not taken for its target
-// here; opening goes through safefs, which decides about links).
+// isRegular reports whether p is (or links to) a regular file; discovery
+// only names candidates, and every open goes through safefs, which decides
+// about links and refuses anything but regular files.
 func isRegular(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()

@@ -26,18 +26,7 @@ func requiredMLX(c Component, torch []tensor.Info) []tensor.Info {
 	if err != nil {
 		return nil
 	}
-	out := make([]tensor.Info, 0, len(torch))
-	for _, t := range torch {
-		shape := t.Shape
-		if m := rs.matches(t.Name); len(m) == 1 {
-			if s, err := rs.rules[m[0]].Transform.OutShape(t.Shape); err == nil {
-				shape = s
-			}
-		}
-		out = append(out, tensor.Info{Name: rs.toMLX(t.Name), Shape: shape})
-	}
-	tensor.SortInfos(out)
-	return out
+	return rs.required(torch)
 }
 
 // reqList accumulates a required tensor list.
