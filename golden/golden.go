@@ -44,3 +44,35 @@ func TI2V5BGolden() string { return filepath.Join(Dir(), "ti2v-5b.golden.json") 
 
 // TI2V5BInventory lists every tensor name and shape of the real release.
 func TI2V5BInventory() string { return filepath.Join(Dir(), "wan2.2-ti2v-5b.inventory.json") }
+
+// A14B names one of the tiny A14B-shaped releases: "t2v" or "i2v".
+type A14B string
+
+// The two tiny A14B releases.
+const (
+	T2VA14B A14B = "t2v"
+	I2VA14B A14B = "i2v"
+)
+
+// TinyA14BRelease is a tiny A14B-shaped release directory: high_noise_model/
+// and low_noise_model/ (2-shard float32 DiTs, dim 128, 2 layers; in_dim 16 for
+// t2v, 36 for i2v), a bfloat16 umt5 .pth and a float32 Wan2.1 VAE .pth (dim 16,
+// z_dim 16).
+func TinyA14BRelease(k A14B) string { return filepath.Join(Dir(), "wan2.2-tiny-"+string(k)+"-a14b") }
+
+// TinyA14BReference is the upstream reference tensors of a tiny A14B release
+// (dit.input.x|context[|y], high|low.input.t -> high|low.output, t5.*, vae.*).
+func TinyA14BReference(k A14B) string {
+	return filepath.Join(Dir(), "wan2.2-tiny-"+string(k)+"-a14b.reference", "reference.safetensors")
+}
+
+// TinyA14BFacts is golden.json of a tiny A14B release: experts (counts,
+// timestep, output statistics), dit.config, dit.seq_len, the VAE config with
+// its 16 latent means and stds.
+func TinyA14BFacts(k A14B) string {
+	return filepath.Join(Dir(), "wan2.2-tiny-"+string(k)+"-a14b.reference", "golden.json")
+}
+
+// A14BInventory lists every tensor name and shape of the real A14B releases:
+// dit_t2v_a14b, dit_i2v_a14b and vae2_1, with parameter and tensor counts.
+func A14BInventory() string { return filepath.Join(Dir(), "wan2.2-a14b.inventory.json") }
