@@ -28,22 +28,24 @@ const (
 	BF16
 	F32
 	F64
+	// U32 holds the packed codes of quantized MLX weights (uint32 words).
+	U32
 )
 
 var dtypeNames = map[DType]string{
 	Bool: "BOOL", U8: "U8", I8: "I8", I16: "I16", I32: "I32", I64: "I64",
-	F16: "F16", BF16: "BF16", F32: "F32", F64: "F64",
+	F16: "F16", BF16: "BF16", F32: "F32", F64: "F64", U32: "U32",
 }
 
 var dtypeSizes = map[DType]int{
-	Bool: 1, U8: 1, I8: 1, I16: 2, I32: 4, I64: 8, F16: 2, BF16: 2, F32: 4, F64: 8,
+	Bool: 1, U8: 1, I8: 1, I16: 2, I32: 4, I64: 8, F16: 2, BF16: 2, F32: 4, F64: 8, U32: 4,
 }
 
 // friendlyNames are the spellings users type on the command line and read in
 // reports (PyTorch/MLX style).
 var friendlyNames = map[DType]string{
 	Bool: "bool", U8: "uint8", I8: "int8", I16: "int16", I32: "int32", I64: "int64",
-	F16: "float16", BF16: "bfloat16", F32: "float32", F64: "float64",
+	F16: "float16", BF16: "bfloat16", F32: "float32", F64: "float64", U32: "uint32",
 }
 
 // String returns the safetensors spelling ("F32", "BF16", ...).

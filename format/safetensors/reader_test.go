@@ -146,6 +146,7 @@ func TestRoundTrip(t *testing.T) {
 		{Name: "scalar", DType: tensor.I64, Shape: []int64{}},
 		{Name: "empty", DType: tensor.U8, Shape: []int64{0, 5}},
 		{Name: "a.conv", DType: tensor.F16, Shape: []int64{3, 1, 2}},
+		{Name: "q.weight", DType: tensor.U32, Shape: []int64{2, 4}}, // packed quantized codes
 	}
 	meta := map[string]string{"format": "pt", "note": "a<b & c"}
 	path := tempPath(t, "rt.safetensors")
@@ -160,7 +161,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, info := range f.Tensors() {
 		names = append(names, info.Name)
 	}
-	require.Equal(t, []string{"a.conv", "blocks.0.bias", "blocks.0.weight", "empty", "scalar"}, names)
+	require.Equal(t, []string{"a.conv", "blocks.0.bias", "blocks.0.weight", "empty", "q.weight", "scalar"}, names)
 	for _, e := range entries {
 		info, ok := f.Lookup(e.Name)
 		require.True(t, ok)

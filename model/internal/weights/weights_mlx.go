@@ -16,7 +16,7 @@ import (
 var dtypes = map[mlx.Dtype]tensor.DType{
 	mlx.Bool: tensor.Bool, mlx.Uint8: tensor.U8, mlx.Int8: tensor.I8, mlx.Int16: tensor.I16,
 	mlx.Int32: tensor.I32, mlx.Int64: tensor.I64, mlx.Float16: tensor.F16, mlx.BFloat16: tensor.BF16,
-	mlx.Float32: tensor.F32, mlx.Float64: tensor.F64,
+	mlx.Float32: tensor.F32, mlx.Float64: tensor.F64, mlx.Uint32: tensor.U32,
 }
 
 // MLXDType returns the MLX element type of a floating-point tensor.DType
@@ -33,7 +33,7 @@ func MLXDType(dt tensor.DType) mlx.Dtype {
 }
 
 // DType returns the tensor.DType of an MLX element type; ok is false for
-// the unsigned 16-, 32- and 64-bit types, which have none.
+// the unsigned 16- and 64-bit types, which have none.
 func DType(d mlx.Dtype) (dt tensor.DType, ok bool) {
 	dt, ok = dtypes[d]
 	return dt, ok
@@ -44,6 +44,9 @@ func DType(d mlx.Dtype) (dt tensor.DType, ok bool) {
 // odd holds the dtype problems it cannot see: float64, which no model runs
 // (they take float32, bfloat16 or float16 weights), and the unsigned types
 // without a tensor.DType (described as tensor.Invalid, unchecked by mapping).
+// uint32 (packed quantized weights) is described as tensor.U32, which mapping
+// rejects as not floating point unless the caller resolved the quantized
+// triplets first.
 func Describe(ws map[string]*mlx.Array) (infos []tensor.Info, odd []mapping.Problem) {
 	infos = make([]tensor.Info, 0, len(ws))
 	for name, a := range ws {

@@ -32,12 +32,13 @@ func zeros(a mapping.Arch, dt mlx.Dtype) map[string]*mlx.Array {
 func TestDTypeMapping(t *testing.T) {
 	for md, want := range map[mlx.Dtype]tensor.DType{
 		mlx.Float32: tensor.F32, mlx.BFloat16: tensor.BF16, mlx.Float16: tensor.F16, mlx.Int64: tensor.I64, mlx.Bool: tensor.Bool,
+		mlx.Uint32: tensor.U32,
 	} {
 		got, ok := DType(md)
 		require.True(t, ok)
 		require.Equal(t, want, got, "%v", md)
 	}
-	_, ok := DType(mlx.Uint32)
+	_, ok := DType(mlx.Uint16)
 	require.False(t, ok)
 }
 
@@ -56,7 +57,7 @@ func TestArchAndCheck(t *testing.T) {
 
 		delete(ws, "norm.weight")
 		ws["blocks.0.attn.o.weight"] = mlx.Zeros(mlx.Float32, 8, 4)
-		ws["blocks.1.norm1.weight"] = mlx.Zeros(mlx.Uint32, 8)
+		ws["blocks.1.norm1.weight"] = mlx.Zeros(mlx.Uint16, 8)
 		ws["blocks.1.norm2.weight"] = mlx.Zeros(mlx.Float64, 8)
 		ws["blocks.1.attn.q.weight"] = nil // counts as absent
 		want := map[string]mapping.ProblemKind{
