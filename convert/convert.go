@@ -81,6 +81,12 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The index and config files depend on the plan only: made now, so that
+	// a problem with them stops the run before any tensor is written.
+	generated, err := generatedFiles(r, cp, inv.ditConfig)
+	if err != nil {
+		return nil, err
+	}
 	names := outputNames(inv, cp, r)
 	if err := out.checkCollisions(names, prev); err != nil {
 		return nil, err
@@ -98,7 +104,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		}
 	}()
 	m := newManifest(r, inv, cp)
-	st.generatesConfig = r.layout.Name == mapping.LayoutMLXVideo
+	st.generatesConfig = r.generatesConfig()
 	if err := copyVerbatim(ctx, inv, st, m); err != nil {
 		return nil, err
 	}
@@ -118,10 +124,6 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		sum.Bytes += written[i].bytes
 	}
 	sum.Tensors, sum.Params = paramCount(cp.files)
-	generated, err := generatedFiles(r, cp)
-	if err != nil {
-		return nil, err
-	}
 	for _, g := range generated {
 		if err := writeNewFile(st.path(g.Path), g.data); err != nil {
 			return nil, err
@@ -174,7 +176,7 @@ func openSource(dir string) (*safefs.Root, error) {
 // the manifest last: it is placed last, so its presence marks a complete set.
 func outputNames(inv *inventory, cp *conversionPlan, r *resolvedOptions) []string {
 	var names []string
-	generatesConfig := r.layout.Name == mapping.LayoutMLXVideo
+	generatesConfig := r.generatesConfig()
 	for _, rel := range inv.copies {
 		if rel == srcConfig && generatesConfig {
 			continue
@@ -229,9 +231,26 @@ type generated struct {
 	data []byte
 }
 
+// generatesConfig reports whether the conversion writes config.json itself
+// (mlx-video's complete one, or the release's with a quantization entry)
+// rather than copying the release's.
+func (r *resolvedOptions) generatesConfig() bool {
+	return r.layout.Name == mapping.LayoutMLXVideo || r.quant != nil
+}
+
+// quantInfo is the quantization object of the manifest and config.json (nil
+// when not quantizing).
+func (r *resolvedOptions) quantInfo() *QuantizationInfo {
+	if r.quant == nil {
+		return nil
+	}
+	return &QuantizationInfo{GroupSize: r.quant.GroupSize, Bits: r.quant.Bits}
+}
+
 // generatedFiles are the layout's index and config files: the DiT's shard
-// index (wanconv layout) or mlx-video's complete config.json.
-func generatedFiles(r *resolvedOptions, cp *conversionPlan) ([]generated, error) {
+// index (wanconv layout), mlx-video's complete config.json, or the release's
+// config.json with a quantization entry (wanconv layout, quantized).
+func generatedFiles(r *resolvedOptions, cp *conversionPlan, ditConfig []byte) ([]generated, error) {
 	var out []generated
 	if r.layout.DiTIndexed {
 		idx, err := ditIndexJSON(cp)
@@ -248,9 +267,19 @@ func generatedFiles(r *resolvedOptions, cp *conversionPlan) ([]generated, error)
 		if err != nil {
 			return nil, inputError(fmt.Errorf("--layout mlx-video: %w", err))
 		}
-		cfg, err := mapping.MLXVideoConfig(kind, dit, t5, vae)
+		var q *mapping.MLXVideoQuantization
+		if qi := r.quantInfo(); qi != nil {
+			q = &mapping.MLXVideoQuantization{GroupSize: qi.GroupSize, Bits: qi.Bits}
+		}
+		cfg, err := mapping.MLXVideoConfigQuantized(kind, dit, t5, vae, q)
 		if err != nil {
 			return nil, inputError(fmt.Errorf("--layout mlx-video: config.json: %w", err))
+		}
+		out = append(out, generated{OutputFile{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
+	} else if qi := r.quantInfo(); qi != nil {
+		cfg, err := withQuantization(ditConfig, *qi)
+		if err != nil {
+			return nil, inputError(fmt.Errorf("--quantize: %s: %w", srcConfig, err))
 		}
 		out = append(out, generated{OutputFile{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
 	}

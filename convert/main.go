@@ -67,6 +67,8 @@ func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
 		overrides[comp] = fs.String(comp+"-dtype", "", "override --dtype for the "+strings.ToUpper(comp)+" component")
 	}
 	fs.StringVar(&c.opt.Layout, "layout", "wanconv", "converted layout: wanconv (this project's tree) or mlx-video (what Blaizzy/mlx-video loads)")
+	fs.IntVar(&c.opt.Quantize, "quantize", 0, "store the DiT's attention and FFN Linear weights MLX-quantized with 4 or 8 bits (0: dense)")
+	fs.IntVar(&c.opt.GroupSize, "group-size", 0, "quantization group size with --quantize: 32, 64 or 128 (default 64)")
 	shard := fs.String("max-shard-size", "5GB", "largest DiT output file (bytes, or with kB/MB/GB/KiB/MiB/GiB)")
 	fs.BoolVar(&c.opt.Force, "force", false, "replace the outputs an earlier wanconv run wrote into OUT_DIR (exactly the files its manifest lists)")
 	fs.BoolVar(&c.opt.Quiet, "quiet", false, "no progress output and no summary")

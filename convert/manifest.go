@@ -19,6 +19,9 @@ type Manifest struct {
 	Layout       string            `json:"layout"`
 	DTypes       map[string]string `json:"dtypes"` // component → requested dtype
 	MaxShardSize int64             `json:"max_shard_size"`
+	// Quantization is the DiT's quantization (bits, group size); absent
+	// when its Linears are dense.
+	Quantization *QuantizationInfo `json:"quantization,omitempty"`
 	// Architectures holds each component's architecture as inferred by
 	// the mapping package (mapping.DiTArch, T5Arch, VAEArch).
 	Architectures map[string]any `json:"architectures"`
@@ -44,7 +47,7 @@ type OutputFile struct {
 
 func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *Manifest {
 	m := &Manifest{Tool: "wanconv", Version: Version, Format: "mlx", Layout: string(opt.layout.Name), DTypes: map[string]string{},
-		MaxShardSize: opt.MaxShardSize, Architectures: map[string]any{}, Sources: inv.files, Warnings: []string{}}
+		MaxShardSize: opt.MaxShardSize, Quantization: opt.quantInfo(), Architectures: map[string]any{}, Sources: inv.files, Warnings: []string{}}
 	for _, c := range mapping.Components {
 		m.DTypes[string(c)] = dtypeLabel(opt.dtypes[c])
 		m.Architectures[string(c)] = cp.archs[c]

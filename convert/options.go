@@ -8,6 +8,7 @@ import (
 
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/quant"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -30,6 +31,10 @@ type Options struct {
 	MaxShardSize int64
 	// Layout is the converted layout: "wanconv" (default) or "mlx-video".
 	Layout string
+	// Quantize is 4 or 8 to store the DiT's attention and FFN Linear
+	// weights MLX-quantized with that many bits (0: dense). GroupSize is
+	// the quantization group size, 32, 64 or 128 (0: 64); it needs Quantize.
+	Quantize, GroupSize int
 	// Force replaces the outputs of an earlier conversion, exactly the files
 	// its manifest lists; without it any existing output is an error.
 	Force bool
@@ -62,6 +67,7 @@ type resolvedOptions struct {
 	Options
 	dtypes map[mapping.Component]tensor.DType // keepDType = keep
 	layout layout.Converted
+	quant  *quant.Params // nil: no quantization
 }
 
 // dtypeChoices are the values accepted for --dtype and the overrides.
@@ -126,6 +132,9 @@ func (o Options) resolve() (*resolvedOptions, error) {
 		if r.layout, err = layout.LayoutByName(o.Layout); err != nil {
 			return nil, usageErrorf("--layout: %v", err)
 		}
+	}
+	if r.quant, err = resolveQuant(o); err != nil {
+		return nil, err
 	}
 	if r.MaxShardSize == 0 {
 		r.MaxShardSize = DefaultMaxShardSize

@@ -8,6 +8,7 @@ import (
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/quant"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -31,6 +32,9 @@ type plannedTensor struct {
 	op        layoutOp
 	offset    int64 // absolute offset of the data in the output file
 	size      int64 // output bytes
+	// role and quant describe the parts of a quantized Linear (quantize.go).
+	role  quantRole
+	quant quant.Params
 }
 
 // planInput is what planning needs of a release: tensor descriptions and
@@ -153,10 +157,14 @@ func planComponent(c mapping.Component, in planInput, opt *resolvedOptions) ([]p
 		if _, err := newTensorTransform(e.Source, op, dt); err != nil { // refuse now what the writer could not do
 			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		out = append(out, plannedTensor{
+		parts, err := quantizedEntries(plannedTensor{
 			component: c, info: e.Source, target: e.Target, shape: e.OutShape, dtype: dt, op: op,
 			size: tensor.NumBytes(e.OutShape, dt),
-		})
+		}, opt.layout.Name, opt.quant, path)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, parts...)
 	}
 	return out, plan.Arch, nil
 }
@@ -173,17 +181,27 @@ func layoutFor(t mapping.Transform) (layoutOp, error) {
 
 // splitShards cuts tensors (in target order) into consecutive groups whose
 // data stays within max bytes; a tensor larger than max gets a group alone.
+// The three parts of a quantized Linear are one unit: never cut apart.
 func splitShards(ts []plannedTensor, max int64) [][]plannedTensor {
 	var groups [][]plannedTensor
 	var cur []plannedTensor
 	var size int64
-	for _, t := range ts {
-		if len(cur) > 0 && size+t.size > max {
+	for i := 0; i < len(ts); {
+		j := i + 1
+		for j < len(ts) && ts[j].role.follows() {
+			j++
+		}
+		var unit int64
+		for _, t := range ts[i:j] {
+			unit += t.size
+		}
+		if len(cur) > 0 && size+unit > max {
 			groups = append(groups, cur)
 			cur, size = nil, 0
 		}
-		cur = append(cur, t)
-		size += t.size
+		cur = append(cur, ts[i:j]...)
+		size += unit
+		i = j
 	}
 	if len(cur) > 0 || len(groups) == 0 {
 		groups = append(groups, cur)
@@ -207,7 +225,9 @@ func layoutFile(name string, c mapping.Component, ts []plannedTensor) (*plannedF
 		t := &f.tensors[i]
 		t.offset = int64(len(header)) + offsets[i][0]
 		f.size = int64(len(header)) + offsets[i][1]
-		f.params += t.info.NumElements()
+		if !t.role.follows() { // a quantized Linear's parameters count once
+			f.params += t.info.NumElements()
+		}
 		if !seen[t.dtype] {
 			seen[t.dtype] = true
 			f.dtypes = append(f.dtypes, t.dtype)

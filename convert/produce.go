@@ -51,8 +51,15 @@ func (p *producer) run(files []*plannedFile) error {
 		if err := p.send(chunk{file: fi, off: 0, data: f.header}); err != nil {
 			return err
 		}
-		for i := range f.tensors {
-			if err := p.tensor(fi, &f.tensors[i]); err != nil {
+		for i := 0; i < len(f.tensors); i++ {
+			var err error
+			if f.tensors[i].role == quantWords {
+				err = p.quantized(fi, f.tensors[i:])
+				i += 2 // its scales and biases
+			} else {
+				err = p.tensor(fi, &f.tensors[i])
+			}
+			if err != nil {
 				return err
 			}
 		}

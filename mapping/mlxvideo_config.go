@@ -231,6 +231,13 @@ const vaePatchify = 2
 // whose Wan2.1 VAE has no VAEArch. The output is deterministic: fields in
 // WanModelConfig's order, two-space indented, ending in a newline.
 func MLXVideoConfig(kind ReleaseKind, dit *DiTArch, t5 *T5Arch, vae *VAEArch) ([]byte, error) {
+	return MLXVideoConfigQuantized(kind, dit, t5, vae, nil)
+}
+
+// MLXVideoConfigQuantized is MLXVideoConfig for a DiT whose Linears are
+// quantized as q says (nil: not quantized): config.json then ends with the
+// "quantization" object mlx-video's loader reads.
+func MLXVideoConfigQuantized(kind ReleaseKind, dit *DiTArch, t5 *T5Arch, vae *VAEArch, q *MLXVideoQuantization) ([]byte, error) {
 	p, ok := releasePresets[kind]
 	if !ok {
 		return nil, fmt.Errorf("unknown release kind %q", kind)
@@ -272,6 +279,9 @@ func MLXVideoConfig(kind ReleaseKind, dit *DiTArch, t5 *T5Arch, vae *VAEArch) ([
 
 	c.T5VocabSize, c.T5Dim, c.T5DimAttn, c.T5DimFFN = t5.Vocab, t5.Dim, t5.DimAttn, t5.DimFFN
 	c.T5NumHeads, c.T5NumLayers, c.T5NumBuckets = t5.NumHeads, t5.NumLayers, t5.NumBuckets
+	if q != nil {
+		c.Quantization = &MLXVideoQuantization{GroupSize: q.GroupSize, Bits: q.Bits}
+	}
 
 	w := MLXVideoWeights{DiT: dit, T5: t5, VAE: vae, Experts: 1}
 	if p.dual {

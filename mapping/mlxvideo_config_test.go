@@ -86,6 +86,19 @@ func TestMLXVideoConfigTI2V5B(t *testing.T) {
 	require.Equal(t, GuideScale{5.0}, parsed.SampleGuideScale)
 	require.Nil(t, CheckMLXVideoConfig(data, w))
 	require.Empty(t, MLXVideoRuntimeNotes(w))
+
+	// Quantized: the same fields, then the quantization object, last.
+	q, err := MLXVideoConfigQuantized(ReleaseTI2V5B, w.DiT, w.T5, w.VAE, &MLXVideoQuantization{GroupSize: 32, Bits: 8})
+	require.NoError(t, err)
+	raw, keys, err = topLevelObject(q)
+	require.NoError(t, err)
+	require.Equal(t, append(append([]string(nil), wanModelConfigFields...), "quantization"), keys)
+	require.Equal(t, "{\n    \"group_size\": 32,\n    \"bits\": 8\n  }", string(raw["quantization"]))
+	require.Equal(t, string(data), strings.Replace(string(q), ",\n  \"quantization\": "+string(raw["quantization"]), "", 1))
+	parsed, err = ParseMLXVideoConfig(q)
+	require.NoError(t, err)
+	require.Equal(t, &MLXVideoQuantization{GroupSize: 32, Bits: 8}, parsed.Quantization)
+	require.Nil(t, CheckMLXVideoConfig(q, w))
 }
 
 // setField rewrites one top-level field of a config.json.

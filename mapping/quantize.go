@@ -22,3 +22,19 @@ func QuantizableDiT(mlxName string) bool {
 	}
 	return false
 }
+
+// QuantizableDiTLayout is QuantizableDiT for a DiT tensor name in layout l
+// (mlx-video's ffn.fc1 and ffn.fc2 are the FFN's Linears there).
+func QuantizableDiTLayout(l Layout, name string) bool {
+	if l == LayoutWanconv || l == "" {
+		return QuantizableDiT(name)
+	}
+	rs, err := rulesForLayout(l, ComponentDiT)
+	if err != nil {
+		return false
+	}
+	if _, torch, p := rs.mlxClassify(name); p == nil { // a DiT tensor name of that layout
+		return QuantizableDiT(TargetName(ComponentDiT, torch))
+	}
+	return false
+}

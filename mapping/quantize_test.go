@@ -72,3 +72,26 @@ func TestQuantizableDiTRejects(t *testing.T) {
 		require.True(t, QuantizableDiT(name), name)
 	}
 }
+
+// The same ten Linears per block in mlx-video's names, and nothing that is
+// only a wanconv name.
+func TestQuantizableDiTLayoutMLXVideo(t *testing.T) {
+	src, _ := loadInventory(t, ComponentDiT)
+	plan, err := PlanLayout(LayoutMLXVideo, ComponentDiT, src, []byte(ti2v5BConfig))
+	require.NoError(t, err)
+	n := 0
+	for _, e := range plan.Entries {
+		if QuantizableDiTLayout(LayoutMLXVideo, e.Target) {
+			n++
+			require.Equal(t, QuantizableDiT(TargetName(ComponentDiT, e.Source.Name)), true, e.Target)
+		}
+	}
+	require.Equal(t, 300, n)
+	require.True(t, QuantizableDiTLayout(LayoutMLXVideo, "blocks.3.ffn.fc1.weight"))
+	require.True(t, QuantizableDiTLayout(LayoutMLXVideo, "blocks.3.ffn.fc2.weight"))
+	require.True(t, QuantizableDiTLayout(LayoutMLXVideo, "blocks.3.cross_attn.v.weight"))
+	require.False(t, QuantizableDiTLayout(LayoutMLXVideo, "blocks.3.ffn.layers.0.weight"))
+	require.False(t, QuantizableDiTLayout(LayoutMLXVideo, "blocks.3.ffn.fc1.bias"))
+	require.False(t, QuantizableDiTLayout(LayoutMLXVideo, "text_embedding_0.weight"))
+	require.True(t, QuantizableDiTLayout(LayoutWanconv, "blocks.3.ffn.layers.0.weight"))
+}
