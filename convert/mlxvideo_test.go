@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/internal/mlxvideoref"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
@@ -65,11 +67,14 @@ func TestConvertMLXVideoLayout(t *testing.T) {
 	require.NoError(t, err)
 	var cfg map[string]any
 	require.NoError(t, json.Unmarshal(raw, &cfg))
-	require.ElementsMatch(t, mapping.MLXVideoConfigFields(), mapsKeys(cfg))
-	require.Equal(t, false, cfg["dual_model"])
-	require.Equal(t, "ti2v", cfg["model_type"])
-	require.Equal(t, float64(128), cfg["dim"])
-	require.Equal(t, float64(48), cfg["vae_z_dim"])
+	// Every WanModelConfig field, each with the value the upstream configs
+	// of the tiny release give (golden.json), in the dataclass's order.
+	facts, err := os.ReadFile(golden.TinyFacts())
+	require.NoError(t, err)
+	wantCfg, err := mlxvideoref.TI2VConfig(facts)
+	require.NoError(t, err)
+	require.Equal(t, wantCfg, cfg)
+	require.Equal(t, mlxvideoref.Fields, jsonKeyOrder(t, raw))
 	var m Manifest
 	raw, err = os.ReadFile(filepath.Join(out, layout.Manifest))
 	require.NoError(t, err)
@@ -81,12 +86,22 @@ func TestConvertMLXVideoLayout(t *testing.T) {
 	require.Contains(t, stderr, `--layout: unknown layout "diffusers" (want wanconv or mlx-video)`)
 }
 
-func mapsKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// jsonKeyOrder lists the top-level keys of a JSON object in file order.
+func jsonKeyOrder(t *testing.T, raw []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	require.NoError(t, err)
+	require.Equal(t, json.Delim('{'), tok)
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		require.NoError(t, err)
+		keys = append(keys, tok.(string))
+		var skip json.RawMessage
+		require.NoError(t, dec.Decode(&skip))
 	}
-	return out
+	return keys
 }
 
 func readMetadata(t *testing.T, path string) map[string]string {

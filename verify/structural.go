@@ -45,6 +45,10 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *Comp
 	switch {
 	case errors.As(err, &pe):
 		for _, p := range pe.Problems {
+			if p.Name == "" { // a problem of the whole set (a config.json field)
+				c.check("tensors."+string(p.Kind), false, "%s", p.Detail)
+				continue
+			}
 			c.check("tensors."+string(p.Kind), false, "%s: %s", p.Name, p.Detail)
 		}
 	case err != nil:

@@ -1,9 +1,14 @@
 package mlxvideoref
 
 import (
+	"maps"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/wanconv/wanconv/golden"
 )
 
 func TestName(t *testing.T) {
@@ -33,4 +38,22 @@ func TestShape(t *testing.T) {
 	require.Equal(t, []int64{160, 3, 3, 160}, Shape("vae", "x.resample.1.weight", []int64{160, 160, 3, 3}))
 	require.Equal(t, []int64{160}, Shape("vae", "x.residual.0.gamma", []int64{160, 1, 1, 1}))
 	require.Equal(t, []int64{320, 160, 3, 3, 3}, PyTorchOrder([]int64{320, 3, 3, 3, 160}))
+}
+
+func TestTI2VConfig(t *testing.T) {
+	raw, err := os.ReadFile(golden.TinyFacts())
+	require.NoError(t, err)
+	cfg, err := TI2VConfig(raw)
+	require.NoError(t, err)
+	require.ElementsMatch(t, Fields, slices.Collect(maps.Keys(cfg)))
+	require.Len(t, Fields, 49)
+	require.Equal(t, 128.0, cfg["dim"])
+	require.Equal(t, 64.0, cfg["text_dim"])
+	require.Equal(t, 512.0, cfg["t5_vocab_size"])
+	require.Equal(t, 48.0, cfg["vae_z_dim"])
+	require.Equal(t, []any{4.0, 16.0, 16.0}, cfg["vae_stride"])
+	require.Equal(t, "ti2v", cfg["model_type"])
+
+	_, err = TI2VConfig([]byte(`{"dit":{"config":{}}}`))
+	require.ErrorContains(t, err, "dit.config.model_type missing")
 }
