@@ -134,3 +134,23 @@ func TestCheckRejectsNonFiniteWeights(t *testing.T) {
 	o := quantize(t, v, tensor.F32, tensor.BF16, 2, 64, p)
 	require.ErrorContains(t, Check(o, tensor.BF16, 2, 64, p), "2 of 4 quantization groups inconsistent; first: row 0, group 1 (columns 32 to 63): scale NaN is not finite")
 }
+
+// CheckRows names rows of the whole weight when checking a block of it.
+func TestCheckRowsNamesAbsoluteRows(t *testing.T) {
+	p := Params{Bits: 8, GroupSize: 32}
+	const rows, cols = 6, 64
+	o := quantize(t, normals(9, rows*cols, 0.02), tensor.F32, tensor.BF16, rows, cols, p)
+	store(o.Scales[2*(2*2+1):], tensor.BF16, float32(math.NaN())) // row 2, group 1
+	nw, ns := p.Sizes(2, cols, tensor.BF16)
+	block := Outputs{Words: o.Words[2*nw : 3*nw], Scales: o.Scales[2*ns : 3*ns], Biases: o.Biases[2*ns : 3*ns]} // rows 4, 5
+	bad, first, err := CheckRows(block, tensor.BF16, 4, 2, cols, p)
+	require.NoError(t, err)
+	require.Zero(t, bad, first)
+	block = Outputs{Words: o.Words[nw : 2*nw], Scales: o.Scales[ns : 2*ns], Biases: o.Biases[ns : 2*ns]} // rows 2, 3
+	bad, first, err = CheckRows(block, tensor.BF16, 2, 2, cols, p)
+	require.NoError(t, err)
+	require.Equal(t, 1, bad)
+	require.Equal(t, "row 2, group 1 (columns 32 to 63): scale NaN is not finite", first)
+	_, _, err = CheckRows(block, tensor.BF16, 2, 3, cols, p)
+	require.ErrorContains(t, err, "want")
+}

@@ -63,8 +63,23 @@ func Dequantize(dst []float32, in Outputs, dtype tensor.DType, rows, cols int, p
 // group and counts them all. Groups whose scale is near the floor, where
 // the bounds need not hold, are only checked for finiteness.
 func Check(in Outputs, dtype tensor.DType, rows, cols int, p Params) error {
-	if err := checkOutputs(in, dtype, rows, cols, p); err != nil {
+	bad, first, err := CheckRows(in, dtype, 0, rows, cols, p)
+	if err != nil {
 		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d quantization groups inconsistent; first: %s", bad, rows*cols/p.GroupSize, first)
+	}
+	return nil
+}
+
+// CheckRows is Check for a block of rows of a larger weight whose first
+// row is row firstRow (the rows the messages name): it returns how many of
+// the block's groups are inconsistent and the first one described; err is
+// only for outputs of the wrong sizes.
+func CheckRows(in Outputs, dtype tensor.DType, firstRow, rows, cols int, p Params) (bad int, first string, err error) {
+	if err := checkOutputs(in, dtype, rows, cols, p); err != nil {
+		return 0, "", err
 	}
 	// Stored scales and biases are within rel of the values the codes used.
 	rel, tiny := 0x1p-8, 2.1e-7
@@ -77,8 +92,6 @@ func Check(in Outputs, dtype tensor.DType, rows, cols int, p Params) error {
 	levels := p.Levels()
 	per, mask := p.PerWord(), uint32(levels)
 	groups := cols / p.GroupSize
-	var first string
-	bad := 0
 	for gi := range rows * groups {
 		problem := ""
 		s, b := float64(fetch(in.Scales, dtype, gi)), float64(fetch(in.Biases, dtype, gi))
@@ -109,16 +122,13 @@ func Check(in Outputs, dtype tensor.DType, rows, cols int, p Params) error {
 		}
 		if problem != "" {
 			if bad == 0 {
-				first = fmt.Sprintf("row %d, group %d (columns %d to %d): %s", gi/groups, gi%groups,
+				first = fmt.Sprintf("row %d, group %d (columns %d to %d): %s", firstRow+gi/groups, gi%groups,
 					gi%groups*p.GroupSize, (gi%groups+1)*p.GroupSize-1, problem)
 			}
 			bad++
 		}
 	}
-	if bad > 0 {
-		return fmt.Errorf("%d of %d quantization groups inconsistent; first: %s", bad, rows*groups, first)
-	}
-	return nil
+	return bad, first, nil
 }
 
 // roundTo rounds v to dtype d (nearest even) and widens it back.

@@ -10,6 +10,7 @@ import (
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
+	"github.com/wanconv/wanconv/quant"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -27,6 +28,11 @@ type convertedDir struct {
 // manifest is the part of wanconv-manifest.json the verifier checks.
 type manifest struct {
 	Files []manifestFile `json:"files"`
+	// Quantization is the DiT's (absent when dense).
+	Quantization *struct {
+		GroupSize int `json:"group_size"`
+		Bits      int `json:"bits"`
+	} `json:"quantization,omitempty"`
 }
 
 type manifestFile struct {
@@ -134,6 +140,16 @@ func (d *convertedDir) manifestFiles(component string) []manifestFile {
 		}
 	}
 	return out
+}
+
+// manifestQuantization is the quantization the manifest records (nil:
+// none, or no manifest).
+func (d *convertedDir) manifestQuantization() *quant.Params {
+	if d.Manifest == nil || d.Manifest.Quantization == nil {
+		return nil
+	}
+	q := d.Manifest.Quantization
+	return &quant.Params{Bits: q.Bits, GroupSize: q.GroupSize}
 }
 
 // DTypeLabel is the manifest's dtype field ("bfloat16", or "+"-joined).

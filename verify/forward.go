@@ -27,13 +27,19 @@ type forwardJob struct {
 	RefInputs map[string]HostTensor
 	// SeqLen is the DiT sequence length for RefInputs (0: the token count).
 	SeqLen int
+	// Quantized (a quantized DiT): RefInputs are run a second time with
+	// the Linears dequantized (dit.Options.DequantizeLinears).
+	Quantized bool
 }
 
 // forwardResult is what the MLX side returns.
 type forwardResult struct {
 	Outputs    map[string]HostTensor // of the deterministic inputs
 	RefOutputs map[string]HostTensor // of RefInputs
-	PeakMemory int64
+	// DequantizedRefOutputs are RefInputs' outputs with the quantized
+	// Linears run as dense matmuls of their dequantized weights.
+	DequantizedRefOutputs map[string]HostTensor
+	PeakMemory            int64
 	// Spec is the input recipe actually used (defaults filled in).
 	Spec InputSpec
 }

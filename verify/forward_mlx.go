@@ -53,7 +53,11 @@ func forwardDiT(job forwardJob, res *forwardResult) error {
 	if err != nil {
 		return err
 	}
-	defer m.Free()
+	defer func() {
+		if m != nil {
+			m.Free()
+		}
+	}()
 	s := job.Spec
 	in, err := dit.SyntheticInputs(m.Arch(), s.Frames, s.Height, s.Width, s.ContextLen, s.Seed)
 	if err != nil {
@@ -72,7 +76,19 @@ func forwardDiT(job forwardJob, res *forwardResult) error {
 	if seqLen == 0 {
 		seqLen = tokenCount(x.Shape(), m.Arch().PatchSize)
 	}
-	return runDiT(m, x, hostArray(job.RefInputs["t"]), hostArray(job.RefInputs["context"]), seqLen, res.RefOutputs)
+	t, ctx = hostArray(job.RefInputs["t"]), hostArray(job.RefInputs["context"])
+	if err := runDiT(m, x, t, ctx, seqLen, res.RefOutputs); err != nil || !job.Quantized {
+		return err
+	}
+	// The same checkpoint with its Linears dequantized: what the quantized
+	// kernel adds shows against this run, what the quantization costs
+	// against the reference.
+	m.Free()
+	if m, err = loadDiTWith(job, dit.Options{DequantizeLinears: true}); err != nil {
+		return fmt.Errorf("dequantized run: %w", err)
+	}
+	res.DequantizedRefOutputs = map[string]HostTensor{}
+	return runDiT(m, x, t, ctx, seqLen, res.DequantizedRefOutputs)
 }
 
 func runDiT(m *dit.Model, x, t, ctx *mlx.Array, seqLen int, outs map[string]HostTensor) error {

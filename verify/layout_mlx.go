@@ -4,6 +4,7 @@ package verify
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
@@ -19,9 +20,12 @@ import (
 // reshaped back before the model is built: the forward pass then checks the
 // other converter's bytes, not a copy of ours.
 
-func loadDiT(job forwardJob) (*dit.Model, error) {
+func loadDiT(job forwardJob) (*dit.Model, error) { return loadDiTWith(job, dit.Options{}) }
+
+// loadDiTWith loads the DiT with the given options (nil model on error).
+func loadDiTWith(job forwardJob, opts dit.Options) (*dit.Model, error) {
 	if job.Layout == mapping.LayoutWanconv || job.Layout == "" {
-		return dit.Load(job.Files, job.Config, dit.Options{})
+		return dit.Load(job.Files, job.Config, opts)
 	}
 	ws, err := loadRenamed(job, mapping.ComponentDiT)
 	if err != nil {
@@ -30,7 +34,7 @@ func loadDiT(job forwardJob) (*dit.Model, error) {
 	arch, err := dit.ArchFromWeights(ws, job.Config)
 	if err == nil {
 		var m *dit.Model
-		if m, err = dit.New(arch, ws, dit.Options{}); err == nil {
+		if m, err = dit.New(arch, ws, opts); err == nil {
 			return m, nil
 		}
 	}
@@ -99,8 +103,12 @@ func loadRenamed(job forwardJob, c mapping.Component) (map[string]*mlx.Array, er
 	for name, a := range loaded {
 		infos = append(infos, tensorInfo{name, a})
 	}
+	parts := quantParts(loaded) // a quantized Linear's scales and biases: renamed with its weight
 	described := make([]tensor.Info, 0, len(loaded))
 	for name, a := range loaded {
+		if _, part := parts[name]; part {
+			continue
+		}
 		shape := make([]int64, len(a.Shape()))
 		for i, d := range a.Shape() {
 			shape[i] = int64(d)
@@ -118,6 +126,11 @@ func loadRenamed(job forwardJob, c mapping.Component) (map[string]*mlx.Array, er
 	}
 	out := make(map[string]*mlx.Array, len(loaded))
 	for _, ti := range infos {
+		if p, part := parts[ti.name]; part {
+			stem := strings.TrimSuffix(mapping.TargetName(c, mapping.SourceNameLayout(job.Layout, c, p.weight)), ".weight")
+			out[stem+p.suffix] = ti.a
+			continue
+		}
 		src := mapping.SourceNameLayout(job.Layout, c, ti.name)
 		target := mapping.TargetName(c, src)
 		a := ti.a
@@ -142,6 +155,24 @@ func loadRenamed(job forwardJob, c mapping.Component) (map[string]*mlx.Array, er
 		mlx.Keep(a)
 	}
 	return out, nil
+}
+
+// quantPart is a quantized Linear's scales or biases: its weight's name
+// and the suffix.
+type quantPart struct{ weight, suffix string }
+
+// quantParts finds the .scales and .biases whose .weight is uint32.
+func quantParts(ws map[string]*mlx.Array) map[string]quantPart {
+	out := map[string]quantPart{}
+	for name := range ws {
+		for _, suffix := range []string{".scales", ".biases"} {
+			stem, ok := strings.CutSuffix(name, suffix)
+			if w, has := ws[stem+".weight"]; ok && has && w.Dtype() == mlx.Uint32 {
+				out[name] = quantPart{stem + ".weight", suffix}
+			}
+		}
+	}
+	return out
 }
 
 type tensorInfo struct {

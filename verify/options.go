@@ -11,15 +11,19 @@ import (
 
 // Options configures a verification.
 type Options struct {
-	Dir          string   // converted MLX directory
-	GoldenPath   string   // compare with this golden file
-	RecordGolden string   // write a golden file from this (trusted) checkpoint
-	Reference    string   // upstream reference tensors (reference.safetensors)
-	Components   []string // subset of dit, t5, vae (default all)
-	JSON         bool     // print the JSON report
-	Structural   bool     // structural checks only (no MLX forward passes)
-	Seed         uint64   // seed of the deterministic inputs when recording
-	Device       string   // cpu | gpu
+	Dir          string // converted MLX directory
+	GoldenPath   string // compare with this golden file
+	RecordGolden string // write a golden file from this (trusted) checkpoint
+	Reference    string // upstream reference tensors (reference.safetensors)
+	// Source is the upstream release the checkpoint was converted from: a
+	// quantized DiT's Linears are re-quantized from it and compared byte
+	// for byte ("" = no such check).
+	Source     string
+	Components []string // subset of dit, t5, vae (default all)
+	JSON       bool     // print the JSON report
+	Structural bool     // structural checks only (no MLX forward passes)
+	Seed       uint64   // seed of the deterministic inputs when recording
+	Device     string   // cpu | gpu
 	// RefTolerance overrides the max|err|/std(ref) tolerance (0: by weight
 	// dtype, 1e-4 for float32 weights and 2e-2 otherwise).
 	RefTolerance float64
@@ -46,6 +50,7 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.GoldenPath, "golden", "", "compare with this golden `file`")
 	fs.StringVar(&o.RecordGolden, "record-golden", "", "record a golden `file` from this trusted checkpoint")
 	fs.StringVar(&o.Reference, "reference", "", "upstream reference tensors (`reference.safetensors`)")
+	fs.StringVar(&o.Source, "source", "", "the upstream release `dir` the checkpoint came from: re-quantize a quantized DiT's Linears from it and compare byte for byte")
 	fs.StringVar(&comps, "components", "dit,t5,vae", "comma-separated components to verify")
 	fs.BoolVar(&o.JSON, "json", false, "print the JSON report")
 	fs.BoolVar(&o.Structural, "structural-only", false, "skip MLX forward passes")

@@ -36,19 +36,22 @@ type Report struct {
 
 // ComponentReport is one component's checks.
 type ComponentReport struct {
-	Name        string                       `json:"name"`
-	Files       []string                     `json:"files"`
-	Layout      string                       `json:"layout,omitempty"`
-	Passed      bool                         `json:"passed"`
-	TensorCount int                          `json:"tensor_count"`
-	ParamCount  int64                        `json:"param_count"`
-	DTypes      map[string]int               `json:"dtypes"`
-	Arch        json.RawMessage              `json:"arch,omitempty"`
-	Checks      []Check                      `json:"checks"`
-	Forward     *ForwardReport               `json:"forward,omitempty"`
-	Reference   map[string]*ErrorVsReference `json:"reference,omitempty"`
-	Seconds     float64                      `json:"seconds"`
-	PeakMemory  int64                        `json:"peak_memory_bytes,omitempty"`
+	Name        string          `json:"name"`
+	Files       []string        `json:"files"`
+	Layout      string          `json:"layout,omitempty"`
+	Passed      bool            `json:"passed"`
+	TensorCount int             `json:"tensor_count"`
+	ParamCount  int64           `json:"param_count"`
+	DTypes      map[string]int  `json:"dtypes"`
+	Arch        json.RawMessage `json:"arch,omitempty"`
+	// Quantization is set for a quantized DiT (counts and arch are then
+	// those of the dense weights its Linears stand for).
+	Quantization *QuantizationReport          `json:"quantization,omitempty"`
+	Checks       []Check                      `json:"checks"`
+	Forward      *ForwardReport               `json:"forward,omitempty"`
+	Reference    map[string]*ErrorVsReference `json:"reference,omitempty"`
+	Seconds      float64                      `json:"seconds"`
+	PeakMemory   int64                        `json:"peak_memory_bytes,omitempty"`
 }
 
 // Check is one named pass/fail check with a short detail.

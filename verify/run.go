@@ -92,7 +92,7 @@ func run(o Options, rep *Report) error {
 // forward pass that fails on the weights) becomes a failed check, so the
 // remaining components are still verified and the exit code is 1.
 func verifyComponent(o Options, dir *convertedDir, name string, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) {
-	if err := checkStructure(dir, name, cg, c); err != nil {
+	if err := checkStructure(dir, name, cg, o.Source, c); err != nil {
 		c.check("open", false, "%v", err)
 		return
 	}
@@ -123,7 +123,8 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	if err != nil {
 		return err
 	}
-	job := forwardJob{Component: name, Files: files, Config: dir.Config, Layout: dir.layoutOf(name), Device: o.Device, Spec: spec}
+	job := forwardJob{Component: name, Files: files, Config: dir.Config, Layout: dir.layoutOf(name), Device: o.Device, Spec: spec,
+		Quantized: c.Quantization != nil}
 	var want map[string]HostTensor
 	if ref != nil {
 		inputs, outputs, seqLen, err := ref.inputs(name)
@@ -151,16 +152,23 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	if want != nil {
 		tol := o.RefTolerance
 		if tol == 0 {
-			tol = referenceTolerance(name, c.DTypes)
+			tol = referenceTolerance(name, c.DTypes, c.Quantization)
 		}
 		compareReference(res.RefOutputs, want, tol, c)
+		if res.DequantizedRefOutputs != nil {
+			compareQuantizedShares(res.RefOutputs, res.DequantizedRefOutputs, want, tol, c)
+		}
 	}
 	return nil
 }
 
-// compareGolden checks each output's statistics against the golden file.
+// compareGolden checks each output's statistics against the golden file
+// (a 4-bit DiT within tolStatsQuantized4 at least).
 func compareGolden(g *ForwardGolden, fr *ForwardReport, c *ComponentReport) {
 	fr.Tolerance = g.Tolerance
+	if q := c.Quantization; q != nil && q.Bits < 8 {
+		fr.Tolerance = max(fr.Tolerance, tolStatsQuantized4)
+	}
 	worst := 0.0
 	for _, out := range slices.Sorted(maps.Keys(g.Outputs)) {
 		got, ok := fr.Outputs[out]
@@ -168,12 +176,12 @@ func compareGolden(g *ForwardGolden, fr *ForwardReport, c *ComponentReport) {
 			c.check("forward."+out+".golden", false, "output %q missing", out)
 			continue
 		}
-		w, bad := StatsDiff(got, g.Outputs[out], g.Tolerance)
+		w, bad := StatsDiff(got, g.Outputs[out], fr.Tolerance)
 		worst = max(worst, w)
 		if len(bad) > 0 {
 			c.check("forward."+out+".golden", false, "%v", bad)
 		} else {
-			c.check("forward."+out+".golden", true, "statistics within %.3g std of golden (worst %.2e)", g.Tolerance, w)
+			c.check("forward."+out+".golden", true, "statistics within %.3g std of golden (worst %.2e)", fr.Tolerance, w)
 		}
 	}
 	fr.WorstDeviation = &worst
@@ -215,8 +223,12 @@ const (
 	tolHalfWeightsVAE = 1e-1
 )
 
-// referenceTolerance picks the tolerance from the component's weight dtypes.
-func referenceTolerance(component string, dtypes map[string]int) float64 {
+// referenceTolerance picks the tolerance from the component's weight dtypes
+// and, for a quantized DiT, its bits.
+func referenceTolerance(component string, dtypes map[string]int, q *QuantizationReport) float64 {
+	if q != nil {
+		return quantizedTolerance(q.Bits)
+	}
 	for dt := range dtypes {
 		if dt == "bfloat16" || dt == "float16" {
 			if component == "vae" {

@@ -23,7 +23,7 @@ import (
 // checkStructure runs the pure-Go checks of one component. It returns an
 // error only when the input cannot be read at all (exit 2); everything else
 // is a failed check (exit 1).
-func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *ComponentReport) error {
+func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, source string, c *ComponentReport) error {
 	src, err := dir.open(name)
 	if err != nil {
 		return err
@@ -31,8 +31,6 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *Comp
 	defer src.Close()
 	infos := src.Tensors()
 	c.Files = componentFiles(src)
-	c.TensorCount = len(infos)
-	c.ParamCount = tensor.ParamCount(infos)
 	c.DTypes = map[string]int{}
 	for _, t := range infos {
 		c.DTypes[t.DType.Name()]++
@@ -40,7 +38,13 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *Comp
 
 	lay := dir.layoutOf(name)
 	c.Layout = string(lay)
-	arch, err := mapping.CheckConvertedLayout(lay, mapping.Component(name), infos, dir.Config)
+	described, quantized := infos, (*mapping.QuantizedDiT)(nil)
+	if name == string(mapping.ComponentDiT) {
+		described, quantized = resolveQuantized(dir, lay, infos, c)
+	}
+	c.TensorCount = len(described)
+	c.ParamCount = tensor.ParamCount(described)
+	arch, err := mapping.CheckConvertedLayout(lay, mapping.Component(name), described, dir.Config)
 	var pe *mapping.PlanError
 	switch {
 	case errors.As(err, &pe):
@@ -54,7 +58,7 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *Comp
 	case err != nil:
 		c.check("tensors", false, "%v", err)
 	default:
-		c.check("tensors", true, "all %d tensors the architecture needs, with the right shapes, nothing extra", len(infos))
+		c.check("tensors", true, "all %d tensors the architecture needs, with the right shapes, nothing extra", len(described))
 	}
 	if arch != nil {
 		if b, err := json.Marshal(arch); err == nil {
@@ -65,10 +69,18 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *Comp
 		checkMLXVideoConfig(dir, arch, c)
 	}
 
-	checkDTypes(dir, name, infos, c)
+	checkDTypes(dir, name, infos, packedNames(quantized), c)
 	hashes, err := scanTensors(src, infos, c)
 	if err != nil {
 		return err
+	}
+	if quantized != nil {
+		if err := checkQuantConsistency(src, quantized, c); err != nil {
+			return err
+		}
+		if err := checkQuantSource(source, dir.layoutOf(name), src, quantized, c); err != nil {
+			return err
+		}
 	}
 	checkManifest(dir, name, hashes, c)
 	if cg != nil {
@@ -89,8 +101,9 @@ func componentFiles(src tensor.Source) []string {
 }
 
 // checkDTypes requires every float tensor to carry the dtype the manifest
-// declares for its component (or, without a manifest, one common dtype).
-func checkDTypes(dir *convertedDir, name string, infos []tensor.Info, c *ComponentReport) {
+// declares for its component (or, without a manifest, one common dtype);
+// the packed codes of quantized Linears are uint32 and nothing else is.
+func checkDTypes(dir *convertedDir, name string, infos []tensor.Info, packed map[string]bool, c *ComponentReport) {
 	allowed := map[string]bool{}
 	for _, f := range dir.manifestFiles(name) {
 		for _, d := range strings.Split(f.DTypeLabel(), "+") {
@@ -102,6 +115,12 @@ func checkDTypes(dir *convertedDir, name string, infos []tensor.Info, c *Compone
 	var bad []string
 	first := ""
 	for _, t := range infos {
+		if packed[t.Name] {
+			if t.DType != tensor.U32 {
+				bad = append(bad, fmt.Sprintf("%s is %s (quantized codes are uint32)", t.Name, t.DType.Name()))
+			}
+			continue
+		}
 		if !t.DType.IsFloat() {
 			bad = append(bad, fmt.Sprintf("%s is %s (weights must be floating point)", t.Name, t.DType.Name()))
 			continue

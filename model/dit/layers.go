@@ -11,12 +11,16 @@ import (
 // linear is a dense layer y = x·Wᵀ + b with W [out, in] and b [out].
 type linear struct {
 	w, b *mlx.Array
+	q    *quantLinear // non-nil: w holds MLX-quantized codes (quantized.go)
 }
 
 // apply runs the layer in dtype dt: the input, weight and bias are converted
 // to dt where they differ (inside the graph, so a narrower stored weight is
 // widened only while this forward pass needs it).
 func (l linear) apply(x *mlx.Array, dt mlx.Dtype) *mlx.Array {
+	if l.q != nil {
+		return l.applyQuantized(x, dt)
+	}
 	return mlx.Addmm(asDtype(l.b, dt), asDtype(x, dt), mlx.Transpose(asDtype(l.w, dt)), 1, 1)
 }
 

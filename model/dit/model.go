@@ -32,7 +32,8 @@ type Model struct {
 // also checks that the weights are exactly the architecture's set. The
 // fields config.json did not state stay zero; New fills in the defaults.
 func ArchFromWeights(ws map[string]*mlx.Array, configJSON []byte) (*mapping.DiTArch, error) {
-	a, err := weights.Infer(mapping.ComponentDiT, ws, configJSON)
+	infos, odd, _ := describe(ws, configJSON)
+	a, err := weights.InferInfos(mapping.ComponentDiT, infos, odd, configJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +56,13 @@ func New(arch *mapping.DiTArch, ws map[string]*mlx.Array, opts Options) (*Model,
 	if opts, err = opts.resolve(); err != nil {
 		return nil, err
 	}
-	if err := weights.Check(a, ws); err != nil {
+	infos, odd, quant := describe(ws, nil)
+	if err := weights.CheckInfos(a, infos, odd); err != nil {
 		return nil, fmt.Errorf("weights do not match the architecture: %w", err)
 	}
 	m := &Model{arch: a, opts: opts}
 	err = mlx.Do(func() error {
-		b := builder{m: m, weights: ws, used: make(map[*mlx.Array]bool)}
+		b := builder{m: m, weights: ws, used: make(map[*mlx.Array]bool), quant: quant, qlin: quantizedLinears(quant)}
 		m.patchW, m.patchB = b.small("patch_embedding.weight"), b.small("patch_embedding.bias")
 		m.textIn, m.textOut = b.linear("text_embedding.layers.0"), b.linear("text_embedding.layers.2")
 		m.timeIn, m.timeOut = b.linear("time_embedding.layers.0"), b.linear("time_embedding.layers.2")
@@ -89,6 +91,8 @@ type builder struct {
 	m       *Model
 	weights map[string]*mlx.Array
 	used    map[*mlx.Array]bool // weights the model references as given
+	quant   *mapping.QuantizedDiT
+	qlin    map[string]mapping.QuantizedLinear // quantized Linears by prefix
 }
 
 // own keeps an array New created so that it outlives the current Do.
@@ -112,6 +116,9 @@ func (b builder) small(name string) *mlx.Array {
 // linear returns the layer prefix.weight/prefix.bias; the weight is cast to
 // the compute dtype now only with Options.CastAtLoad.
 func (b builder) linear(prefix string) linear {
+	if ql, ok := b.qlin[prefix]; ok {
+		return b.quantLinearOf(prefix, ql)
+	}
 	w := b.weights[prefix+".weight"]
 	if dt := weights.MLXDType(b.m.opts.ComputeDType); b.m.opts.CastAtLoad && w.Dtype() != dt {
 		w = b.own(mlx.AsType(w, dt))

@@ -21,6 +21,12 @@ type Options struct {
 	// float32 compute this doubles weight memory (the 5B model needs ~20 GB);
 	// it saves the per-forward conversion.
 	CastAtLoad bool
+	// DequantizeLinears runs the Linears of a quantized checkpoint as dense
+	// matmuls of their weights dequantized (in the compute dtype, inside
+	// each forward pass) instead of through MLX's quantized matmul: the
+	// same weights by another kernel, so that comparing the two shows what
+	// the quantized kernel contributes. No effect on a dense checkpoint.
+	DequantizeLinears bool
 }
 
 // resolve validates o and makes its compute dtype explicit.

@@ -76,6 +76,13 @@ func Describe(ws map[string]*mlx.Array) (infos []tensor.Info, odd []mapping.Prob
 // every problem tensor.
 func Infer(c mapping.Component, ws map[string]*mlx.Array, configJSON []byte) (mapping.Arch, error) {
 	infos, odd := Describe(ws)
+	return InferInfos(c, infos, odd, configJSON)
+}
+
+// InferInfos is Infer on descriptions already made (a quantized DiT's,
+// resolved by mapping.SplitQuantizedDiT), with the problems found making
+// them.
+func InferInfos(c mapping.Component, infos []tensor.Info, odd []mapping.Problem, configJSON []byte) (mapping.Arch, error) {
 	arch, err := mapping.CheckConverted(c, infos, configJSON)
 	if err = withProblems(c, err, odd); err != nil {
 		return nil, err
@@ -87,6 +94,11 @@ func Infer(c mapping.Component, ws map[string]*mlx.Array, configJSON []byte) (ma
 // mapping.CheckRequired; the error names every problem as Arch's does.
 func Check(a mapping.Arch, ws map[string]*mlx.Array) error {
 	infos, odd := Describe(ws)
+	return CheckInfos(a, infos, odd)
+}
+
+// CheckInfos is Check on descriptions already made.
+func CheckInfos(a mapping.Arch, infos []tensor.Info, odd []mapping.Problem) error {
 	return withProblems(a.Component(), mapping.CheckRequired(a, infos), odd)
 }
 

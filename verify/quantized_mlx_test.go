@@ -1,0 +1,55 @@
+//go:build mlx
+
+package verify
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wanconv/wanconv/golden"
+)
+
+// TestQuantizedForward: a quantized DiT runs through MLX's quantized
+// matmul in either layout; with --reference the report gives its error,
+// the same checkpoint's with the Linears dequantized (equal: the error is
+// the quantization's), and the quantized run against the dequantized one
+// (float32 rounding: the kernel adds nothing). Against the dense golden
+// file, 4-bit statistics pass within tolStatsQuantized4.
+func TestQuantizedForward(t *testing.T) {
+	for _, c := range []struct {
+		layout      string
+		bits, group int
+		lo, hi      float64 // measured max|err|/std(ref) bracket
+	}{
+		{"wanconv", 8, 64, 2e-2, 4e-2},
+		{"wanconv", 4, 64, 0.2, 0.4},
+		{"mlx-video", 4, 128, 0.2, 0.4},
+	} {
+		out := convertTinyQuantized(t, c.layout, c.bits, c.group)
+		args := []string{"--json", "--components", "dit", "--reference", golden.TinyReference(), out}
+		if c.layout == "wanconv" {
+			args = append(args, "--golden", golden.TinyGolden())
+		}
+		code, stdout, stderr := runVerify(t, args...)
+		require.Equal(t, ExitPass, code, stdout+stderr)
+		comp := reportOf(t, stdout).Components[0]
+		q, d, k := comp.Reference["output"], comp.Reference["output.dequantized"], comp.Reference["output.quantized_vs_dequantized"]
+		require.NotNil(t, q)
+		require.NotNil(t, d)
+		require.NotNil(t, k)
+		t.Logf("%s %d-bit group %d: quantized %.3g, dequantized %.3g, quantized vs dequantized %.3g (tolerance %.0e)",
+			c.layout, c.bits, c.group, q.RelErr, d.RelErr, k.RelErr, q.Tolerance)
+		require.Equal(t, quantizedTolerance(c.bits), q.Tolerance)
+		require.Greater(t, q.RelErr, c.lo)
+		require.Less(t, q.RelErr, c.hi)
+		require.InDelta(t, q.RelErr, d.RelErr, 1e-4)
+		require.Less(t, k.RelErr, 1e-4)
+		for _, name := range []string{"reference.output", "reference.output.dequantized", "reference.output.kernel"} {
+			require.True(t, checkNamed(t, comp, name).Passed, name)
+		}
+		if c.layout == "wanconv" {
+			require.True(t, checkNamed(t, comp, "forward.output.golden").Passed)
+		}
+	}
+}
