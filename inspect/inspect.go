@@ -98,7 +98,26 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 		}
 		cr.Config = &t.config
 	}
-	arch, err := check(comp, naming, lay, o.infos, config)
+	infos, quantProblems := o.infos, []mapping.Problem(nil)
+	if comp == mapping.ComponentDiT && naming == mapping.NamingMLX {
+		var q *mapping.QuantizedDiT
+		if infos, q, quantProblems, err = resolveQuantized(lay, o.infos, config); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.path, err)
+		}
+		if q != nil && q.Params.Bits != 0 {
+			cr.Quantization = &Quantization{Bits: q.Params.Bits, GroupSize: q.Params.GroupSize, Linears: len(q.Linears)}
+			cr.ParamCount = tensor.ParamCount(infos)
+		}
+	}
+	arch, err := check(comp, naming, lay, infos, config)
+	if len(quantProblems) > 0 {
+		var pe *mapping.PlanError
+		if errors.As(err, &pe) {
+			pe.Problems = append(quantProblems, pe.Problems...)
+		} else if err == nil {
+			err = &mapping.PlanError{Component: comp, Problems: quantProblems}
+		}
+	}
 	cr.Check = CheckPassed
 	cr.Architecture = arch
 	var pe *mapping.PlanError
@@ -115,6 +134,18 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 		return nil, fmt.Errorf("%s: %w", t.path, err)
 	}
 	return cr, nil
+}
+
+// resolveQuantized describes a quantized DiT's Linears as the dense weights
+// they stand for (mapping.SplitQuantizedDiT); their problems come back as a
+// *mapping.PlanError with the completeness check's. q is nil for a dense DiT.
+func resolveQuantized(l mapping.Layout, infos []tensor.Info, config []byte) ([]tensor.Info, *mapping.QuantizedDiT, []mapping.Problem, error) {
+	stated, err := mapping.QuantizationOf(config)
+	if err != nil || !mapping.IsQuantizedDiT(infos, stated) {
+		return infos, nil, nil, err
+	}
+	q, probs := mapping.SplitQuantizedDiT(l, infos, stated)
+	return q.Dense, q, probs, nil
 }
 
 // check infers the architecture and runs the completeness check in the

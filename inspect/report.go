@@ -57,6 +57,9 @@ type ComponentReport struct {
 	TensorCount int                        `json:"tensor_count"`
 	ParamCount  int64                      `json:"param_count"`
 	Bytes       int64                      `json:"bytes"`
+	// Quantization is set for a quantized DiT (MLX names); ParamCount is
+	// then that of the dense weights its Linears stand for.
+	Quantization *Quantization `json:"quantization,omitempty"`
 	// DTypes counts tensors per dtype ("float32", "bfloat16", ...).
 	DTypes map[string]int `json:"dtypes"`
 	// Architecture is the inferred *DiTArch, *T5Arch or *VAEArch; nil when
@@ -66,6 +69,13 @@ type ComponentReport struct {
 	Problems     []mapping.Problem `json:"problems"`
 	// Tensors is filled with --tensors only.
 	Tensors []TensorEntry `json:"tensors,omitempty"`
+}
+
+// Quantization describes a quantized DiT.
+type Quantization struct {
+	Bits      int `json:"bits"`
+	GroupSize int `json:"group_size"`
+	Linears   int `json:"linears"` // quantized Linears
 }
 
 // TensorEntry is one tensor as stored.

@@ -68,6 +68,9 @@ func writeComponent(ew *errWriter, c *ComponentReport) {
 	row("params", units.Thousands(c.ParamCount))
 	row("bytes", fmt.Sprintf("%s (%s)", units.Thousands(c.Bytes), units.Bytes(c.Bytes)))
 	row("dtypes", dtypeList(c.DTypes))
+	if q := c.Quantization; q != nil {
+		row("quantization", fmt.Sprintf("%d-bit, group size %d, %d Linears (params: the dense weights they stand for)", q.Bits, q.GroupSize, q.Linears))
+	}
 	if c.Architecture != nil {
 		row("architecture", archString(c.Architecture))
 		if d, ok := c.Architecture.(*mapping.DiTArch); ok && d.NumHeads == 0 {
