@@ -2,7 +2,8 @@
 # once into BENCH_RELEASE and reused); BENCH_PAIRS pairs of a cat-equivalent copy
 # and a conversion, measured in turn; prints the median of the per-pair
 # throughput ratios, CPU seconds and peak RSS against their goals.
-# BENCH_CONVERT_FLAGS='-flags "--quantize 4"' passes converter flags through.
+# BENCH_QUANTIZE=4 (or 8) measures a --quantize conversion;
+# BENCH_CONVERT_FLAGS='-flags "--layout mlx-video"' passes converter flags through.
 # BENCH_SCALE=N keeps only the first N DiT/T5 blocks when disk space is short.
 BENCH_RELEASE ?= tmp/bench-release
 BENCH_OUT     ?= tmp/bench-out
@@ -10,8 +11,9 @@ BENCH_SCALE   ?= 0
 BENCH_DTYPE   ?= bfloat16
 BENCH_CONVERT_FLAGS ?=
 BENCH_PAIRS   ?= 3
+BENCH_QUANTIZE ?= 0
 
 .PHONY: bench-convert
 bench-convert:
 	$(GO) build -o $(BIN)/bench-convert ./cmd/bench-convert
-	$(BIN)/bench-convert -release $(BENCH_RELEASE) -out $(BENCH_OUT) -scale $(BENCH_SCALE) -dtype $(BENCH_DTYPE) -pairs $(BENCH_PAIRS) $(BENCH_CONVERT_FLAGS)
+	$(BIN)/bench-convert -release $(BENCH_RELEASE) -out $(BENCH_OUT) -scale $(BENCH_SCALE) -dtype $(BENCH_DTYPE) -pairs $(BENCH_PAIRS) -quantize $(BENCH_QUANTIZE) $(BENCH_CONVERT_FLAGS)

@@ -15,5 +15,10 @@
 //     the recorded upstream inputs are run and the outputs compared element by
 //     element: max |err| and max |err| / std(reference).
 //
+// A quantized DiT is checked as the dense weights its Linears stand for,
+// plus the consistency of its scales, biases and packed codes and, with
+// --source, their re-quantization from the release; its forward pass runs
+// MLX's quantized matmul, beside a dequantized run (quantized.go).
+//
 // Exit codes: 0 pass, 1 mismatch (a check failed), 2 bad input or usage.
 package verify

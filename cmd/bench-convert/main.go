@@ -4,7 +4,8 @@
 // cat-equivalent copy of the same input bytes to the same disk, then runs
 // the conversion in a child process and reports wall times, throughputs,
 // their ratio and the child's peak RSS against the memory budget
-// (1 GiB + the largest transformed tensor).
+// (1 GiB + the largest transformed tensor). -quantize 4 (or 8) measures a
+// quantized conversion.
 package main
 
 import (
@@ -50,7 +51,8 @@ func run() int {
 	dtype := flag.String("dtype", "bfloat16", "conversion --dtype")
 	keep := flag.Bool("keep", false, "keep the converted output")
 	pairs := flag.Int("pairs", 3, "copy/convert pairs measured in turn (medians are reported)")
-	flags := flag.String("flags", "", "extra converter flags, space-separated (e.g. \"--quantize 4\")")
+	flags := flag.String("flags", "", "extra converter flags, space-separated (e.g. \"--layout mlx-video\")")
+	quantize := flag.Int("quantize", 0, "convert with --quantize N (4 or 8; 0: dense)")
 	drop := flag.Bool("drop-caches", true, "drop the page cache before each measurement (needs root; skipped otherwise)")
 	flag.Parse()
 
@@ -71,6 +73,9 @@ func run() int {
 	var extra []string
 	if *flags != "" {
 		extra = strings.Fields(*flags)
+	}
+	if *quantize != 0 {
+		extra = append(extra, "--quantize", fmt.Sprint(*quantize))
 	}
 	var ratios, copies, convs, cpus []float64
 	var maxRSS, outBytes int64
@@ -101,7 +106,7 @@ func run() int {
 	largest := largestTransformed(inv, *scale, *dtype)
 	budget := int64(1<<30) + largest
 	goal := 0.8
-	if *dtype == "keep" && *flags == "" {
+	if *dtype == "keep" && len(extra) == 0 {
 		goal = 0.9
 	}
 	ratio := median(ratios)
@@ -109,7 +114,7 @@ func run() int {
 	fmt.Printf("medians over %d pairs in turn:\n", *pairs)
 	fmt.Printf("copy (cat-equivalent, fsync): %.1f s, %.0f MB/s\n", median(copies), float64(total)/median(copies)/1e6)
 	fmt.Printf("convert (--dtype %s %s):     %.1f s, %.0f MB/s of input, CPU %.1f s, %.2f GB written\n",
-		*dtype, *flags, median(convs), float64(total)/median(convs)/1e6, median(cpus), float64(outBytes)/1e9)
+		*dtype, strings.Join(extra, " "), median(convs), float64(total)/median(convs)/1e6, median(cpus), float64(outBytes)/1e9)
 	fmt.Printf("ratio convert/copy (median of per-pair ratios): %.3f (goal >= %.2f: %s)\n", ratio, goal, verdict(ratio >= goal))
 	fmt.Printf("peak RSS (max over pairs): %.0f MiB; budget 1 GiB + largest transformed tensor %.0f MiB = %.0f MiB (%s)\n",
 		float64(maxRSS)/(1<<20), float64(largest)/(1<<20), float64(budget)/(1<<20), verdict(maxRSS <= budget))

@@ -47,6 +47,19 @@
 //   - Head: (shift, scale) = head.modulation + e; Linear(LN(x)(1+scale)+shift),
 //     padded tokens dropped, unpatchified to [out_dim, F'pt, H'ph, W'pw].
 //
+// # Quantized checkpoints
+//
+// A DiT converted with --quantize (either layout; mlx-video's, mlx-lm's
+// layout of MLX-quantized weights) stores the attention and FFN Linears as
+// <p>.weight uint32 codes with <p>.scales and <p>.biases
+// (mapping.SplitQuantizedDiT). ArchFromWeights checks them against
+// config.json's quantization entry and infers the dense architecture; New
+// reads bits and group size off the shapes. Those Linears run through
+// mlx.QuantizedMatmul on the stored codes (scales and biases in the compute
+// dtype); Options.DequantizeLinears runs them instead as dense matmuls of
+// the weights dequantized inside the forward pass, the same weights by
+// another kernel.
+//
 // # Precision
 //
 // Norms, softmax, modulation, RoPE, the time embedding, the patch embedding
