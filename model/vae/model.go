@@ -33,7 +33,11 @@ func ArchFromWeights(ws map[string]*mlx.Array) (*mapping.VAEArch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.(*mapping.VAEArch), nil
+	v, ok := a.(*mapping.VAEArch)
+	if !ok {
+		return nil, fmt.Errorf("vae: the weights are a %T; this model runs the Wan2.2 VAE", a)
+	}
+	return v, nil
 }
 
 // New builds the model from converted (MLX-named, channels-last) weights.
