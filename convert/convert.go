@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/wanconv/wanconv/internal/safefs"
-	"github.com/wanconv/wanconv/internal/units"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 )
@@ -215,12 +214,6 @@ func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest)
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-// summaryLine is the one-line report Main prints.
-func (s *Summary) summaryLine() string {
-	return fmt.Sprintf("wanconv: %d files, %d tensors, %d parameters, %s in %.1f s → %s",
-		s.Files, s.Tensors, s.Params, units.Bytes(s.Bytes), s.Seconds, s.OutDir)
 }
 
 // generated is a small output file the converter writes itself.

@@ -9,6 +9,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -29,9 +30,22 @@ const childEnv = "WANCONV_BENCH_CHILD"
 
 func main() {
 	if os.Getenv(childEnv) == "1" {
-		os.Exit(convert.Main(os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(convertInChild(os.Args[1:]))
 	}
 	os.Exit(run())
+}
+
+// convertInChild is the measured child: the library conversion of
+// args = DTYPE SRC OUT, replacing an earlier output (--force), silently.
+func convertInChild(args []string) int {
+	if len(args) != 3 {
+		return fail(fmt.Errorf("child: want DTYPE SRC OUT, got %q", args))
+	}
+	opt := convert.Options{DType: args[0], SrcDir: args[1], OutDir: args[2], Force: true, Quiet: true}
+	if _, err := convert.Convert(context.Background(), opt); err != nil {
+		return fail(err)
+	}
+	return 0
 }
 
 type config struct {
@@ -181,7 +195,7 @@ func convertChild(src, out, dtype string) (float64, int64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	cmd := exec.Command(exe, "--force", "--quiet", "--dtype", dtype, src, out)
+	cmd := exec.Command(exe, dtype, src, out)
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	start := time.Now()
