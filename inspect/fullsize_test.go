@@ -20,8 +20,8 @@ func TestFullSizeRelease(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, synth.WriteRelease(dir, inv, synth.Options{Sparse: true}))
 
-	code, out, errs := run("--json", dir)
-	require.Equal(t, 0, code, errs)
+	out, errs := describe(dir, Options{}, true)
+	require.Empty(t, errs)
 	var doc struct {
 		Input      string `json:"input"`
 		Components []struct {
