@@ -144,12 +144,10 @@ func TestConvertBF16RoundsToNearestEven(t *testing.T) {
 	}
 	require.Greater(t, checked, 1_000_000)
 
-	var m Manifest
-	raw, err := os.ReadFile(filepath.Join(out, outManifest))
+	m, err := layout.ReadManifest(filepath.Join(out, outManifest))
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(raw, &m))
-	require.Equal(t, "bfloat16", m.DTypes["dit"])
-	byPath := map[string]OutputFile{}
+	require.Equal(t, "bfloat16", m.DTypes[mapping.ComponentDiT])
+	byPath := map[string]layout.ManifestEntry{}
 	for _, f := range m.Files {
 		byPath[f.Path] = f
 	}

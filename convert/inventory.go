@@ -29,12 +29,6 @@ const (
 	srcTokenizer     = layout.Tokenizer
 )
 
-// SourceFile is one input file as recorded in the manifest.
-type SourceFile struct {
-	Path  string `json:"path"` // relative to the source directory, slash-separated
-	Bytes int64  `json:"bytes"`
-}
-
 // maxConfigJSON caps config.json, which is read into memory (the real
 // one is under 1 kB); maxIndexJSON caps the DiT index (as the safetensors
 // reader does).
@@ -51,7 +45,7 @@ type inventory struct {
 	ditConfig []byte
 	sources   sourceSet
 	paths     map[mapping.Component]string // path shown in messages
-	files     []SourceFile                 // every input file, sorted by path
+	files     []layout.SourceFile          // every input file, sorted by path
 	copies    []string                     // files copied verbatim (relative paths)
 }
 
@@ -186,7 +180,7 @@ func (inv *inventory) recordFiles() error {
 		if err != nil {
 			return err
 		}
-		inv.files = append(inv.files, SourceFile{Path: filepath.ToSlash(r), Bytes: st.Size()})
+		inv.files = append(inv.files, layout.SourceFile{Path: filepath.ToSlash(r), Bytes: st.Size()})
 	}
 	return nil
 }

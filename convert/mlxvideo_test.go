@@ -70,10 +70,8 @@ func TestConvertMLXVideoLayout(t *testing.T) {
 	require.Equal(t, "ti2v", cfg["model_type"])
 	require.Equal(t, float64(128), cfg["dim"])
 	require.Equal(t, float64(48), cfg["vae_z_dim"])
-	var m Manifest
-	raw, err = os.ReadFile(filepath.Join(out, layout.Manifest))
+	m, err := layout.ReadManifest(filepath.Join(out, layout.Manifest))
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(raw, &m))
 	require.Equal(t, "mlx-video", m.Layout)
 
 	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: filepath.Join(t.TempDir(), "x"), Layout: "diffusers"})

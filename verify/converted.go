@@ -1,8 +1,9 @@
 package verify
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,25 +20,9 @@ const ManifestName = layout.Manifest
 // convertedDir is an opened converted MLX directory.
 type convertedDir struct {
 	Path     string
-	Manifest *manifest // nil when the directory has none
-	Config   []byte    // config.json (DiT heads, model type)
+	Manifest *layout.ManifestDoc // nil when the directory has none
+	Config   []byte              // config.json (DiT heads, model type)
 	found    map[string]layout.Found
-}
-
-// manifest is the part of wanconv-manifest.json the verifier checks.
-type manifest struct {
-	Files []manifestFile `json:"files"`
-}
-
-type manifestFile struct {
-	Path      string `json:"path"`
-	Component string `json:"component"`
-	SHA256    string `json:"sha256"`
-	Bytes     int64  `json:"bytes"`
-	DType     string `json:"dtype"`
-	// TensorSHA256 maps each tensor to the sha256 of its bytes, so a
-	// corrupted file can be traced to the tensor.
-	TensorSHA256 map[string]string `json:"tensor_sha256,omitempty"`
 }
 
 func openConverted(dir string) (*convertedDir, error) {
@@ -52,16 +37,12 @@ func openConverted(dir string) (*convertedDir, error) {
 	if d.Config, err = layout.ReadOptional(filepath.Join(dir, layout.Config)); err != nil {
 		return nil, err
 	}
-	b, err := layout.ReadOptional(filepath.Join(dir, ManifestName))
+	m, err := layout.ReadManifest(filepath.Join(dir, ManifestName))
 	switch {
-	case err != nil:
+	case err == nil:
+		d.Manifest = m
+	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
-	case b != nil:
-		var m manifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
-		}
-		d.Manifest = &m
 	}
 	if found, err := layout.Discover(dir); err == nil {
 		for _, f := range found.Found {
@@ -123,18 +104,15 @@ func (d *convertedDir) expectedFiles(components []string) string {
 }
 
 // manifestFiles lists the manifest entries of a component.
-func (d *convertedDir) manifestFiles(component string) []manifestFile {
+func (d *convertedDir) manifestFiles(component string) []layout.ManifestEntry {
 	if d.Manifest == nil {
 		return nil
 	}
-	var out []manifestFile
+	var out []layout.ManifestEntry
 	for _, f := range d.Manifest.Files {
-		if f.Component == component {
+		if string(f.Component) == component {
 			out = append(out, f)
 		}
 	}
 	return out
 }
-
-// DTypeLabel is the manifest's dtype field ("bfloat16", or "+"-joined).
-func (f manifestFile) DTypeLabel() string { return f.DType }

@@ -89,7 +89,7 @@ func componentFiles(src tensor.Source) []string {
 func checkDTypes(dir *convertedDir, name string, infos []tensor.Info, c *ComponentReport) {
 	allowed := map[string]bool{}
 	for _, f := range dir.manifestFiles(name) {
-		for _, d := range strings.Split(f.DTypeLabel(), "+") {
+		for _, d := range strings.Split(f.DType, "+") {
 			if d != "" {
 				allowed[d] = true
 			}
