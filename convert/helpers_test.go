@@ -15,12 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const tinyDir = "../golden/wan2.2-tiny"
+var tinyDir = golden.TinyRelease()
 
 // requireInputError checks that err reports bad options or a bad
 // checkpoint (*InputError: exit status 2 of cmd/wanconv).

@@ -17,7 +17,7 @@ import (
 func TestDescribeText(t *testing.T) {
 	out, errs := describe(tinyDir, Options{}, false)
 	require.Empty(t, errs)
-	require.Contains(t, out, "golden/wan2.2-tiny: Wan2.2 release directory")
+	require.Contains(t, out, tinyDir+": Wan2.2 release directory")
 	require.Contains(t, out, "params        597,568")
 	require.Contains(t, out, "params        2,250,772")
 	require.Contains(t, out, "dtypes        bfloat16×22")

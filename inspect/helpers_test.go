@@ -11,13 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
 var (
-	tinyDir    = filepath.Join("..", "golden", "wan2.2-tiny")
-	goldenJSON = filepath.Join("..", "golden", "wan2.2-tiny.reference", "golden.json")
+	tinyDir    = golden.TinyRelease()
+	goldenJSON = golden.TinyFacts()
 )
 
 // describe inspects path and renders the report as text, or as JSON;

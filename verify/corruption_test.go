@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 )
 
 func TestStructuralPassOnFreshConversion(t *testing.T) {
@@ -117,7 +118,7 @@ func TestGoldenCountsGate(t *testing.T) {
 	require.Contains(t, stdout, "golden.param_count")
 
 	// The TI2V-5B golden rejects the tiny checkpoint on counts and architecture.
-	code, stdout, _ = runVerify(t, "--structural-only", "--golden", filepath.Join("..", "golden", "ti2v-5b.golden.json"), out)
+	code, stdout, _ = runVerify(t, "--structural-only", "--golden", golden.TI2V5BGolden(), out)
 	require.Equal(t, ExitMismatch, code)
 	require.Contains(t, stdout, "golden.arch")
 }

@@ -27,7 +27,7 @@ func TestMainText(t *testing.T) {
 	code, out, errs := runCLI(tinyDir)
 	require.Equal(t, 0, code, errs)
 	require.Empty(t, errs)
-	require.Contains(t, out, "golden/wan2.2-tiny: Wan2.2 release directory")
+	require.Contains(t, out, tinyDir+": Wan2.2 release directory")
 	require.Equal(t, 3, strings.Count(out, "check         passed"))
 	require.NotContains(t, out, "tensors:")
 
