@@ -2,7 +2,6 @@ package pth
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -78,7 +77,7 @@ func (u *unpickler) step(op byte) error {
 			return err
 		}
 		if v > highestProtocol {
-			return fmt.Errorf("unsupported pickle protocol %d", v)
+			return errorf(ErrUnsupported, "unsupported pickle protocol %d", v)
 		}
 		return nil
 	case opFrame:
@@ -86,7 +85,7 @@ func (u *unpickler) step(op byte) error {
 		return err
 	case opMark:
 		if len(u.marks) >= maxMarkDepth {
-			return errors.New("pickle nesting too deep")
+			return errorf(ErrLimit, "pickle nesting too deep")
 		}
 		u.marks = append(u.marks, len(u.stack))
 		return nil
@@ -199,6 +198,6 @@ func (u *unpickler) step(op byte) error {
 	case opBinPersID:
 		return u.persistent()
 	default:
-		return fmt.Errorf("unsupported pickle opcode 0x%02x", op)
+		return errorf(ErrUnsupported, "unsupported pickle opcode 0x%02x", op)
 	}
 }

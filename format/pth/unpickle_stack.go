@@ -5,12 +5,10 @@ package pth
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"io"
 )
 
-var errTruncated = errors.New("pickle is truncated (no STOP before the end of the data)")
+var errTruncated = errorf(ErrTruncated, "pickle is truncated (no STOP before the end of the data)")
 
 func (u *unpickler) readByte() (byte, error) {
 	if u.pos >= u.limit {
@@ -79,7 +77,7 @@ func (u *unpickler) readLine() (string, error) {
 			return string(line), nil
 		}
 		if len(line) >= maxLineBytes {
-			return "", errors.New("GLOBAL line too long")
+			return "", errorf(ErrLimit, "GLOBAL line too long")
 		}
 		line = append(line, b)
 	}
@@ -87,7 +85,7 @@ func (u *unpickler) readLine() (string, error) {
 
 func (u *unpickler) push(v any) error {
 	if len(u.stack) >= maxStackItems {
-		return errors.New("pickle stack too deep")
+		return errorf(ErrLimit, "pickle stack too deep")
 	}
 	u.stack = append(u.stack, v)
 	return nil
@@ -99,7 +97,7 @@ func (u *unpickler) pop() (any, error) {
 		base = u.marks[len(u.marks)-1]
 	}
 	if len(u.stack) <= base {
-		return nil, errors.New("pickle stack underflow")
+		return nil, errorf(ErrPickle, "pickle stack underflow")
 	}
 	v := u.stack[len(u.stack)-1]
 	u.stack = u.stack[:len(u.stack)-1]
@@ -112,7 +110,7 @@ func (u *unpickler) top() (any, error) {
 		base = u.marks[len(u.marks)-1]
 	}
 	if len(u.stack) <= base {
-		return nil, errors.New("pickle stack underflow")
+		return nil, errorf(ErrPickle, "pickle stack underflow")
 	}
 	return u.stack[len(u.stack)-1], nil
 }
@@ -120,7 +118,7 @@ func (u *unpickler) top() (any, error) {
 // popMark returns the items pushed since the last MARK and drops the mark.
 func (u *unpickler) popMark() ([]any, error) {
 	if len(u.marks) == 0 {
-		return nil, errors.New("MARK expected on the stack")
+		return nil, errorf(ErrPickle, "MARK expected on the stack")
 	}
 	m := u.marks[len(u.marks)-1]
 	u.marks = u.marks[:len(u.marks)-1]
@@ -147,7 +145,7 @@ func (u *unpickler) memoPut(key uint32) error {
 		return err
 	}
 	if _, ok := u.memo[key]; !ok && len(u.memo) >= maxMemoEntries {
-		return errors.New("too many memo entries")
+		return errorf(ErrLimit, "too many memo entries")
 	}
 	u.memo[key] = v
 	return nil
@@ -156,7 +154,7 @@ func (u *unpickler) memoPut(key uint32) error {
 func (u *unpickler) memoGet(key uint32) error {
 	v, ok := u.memo[key]
 	if !ok {
-		return fmt.Errorf("memo key %d was never stored", key)
+		return errorf(ErrPickle, "memo key %d was never stored", key)
 	}
 	return u.push(v)
 }

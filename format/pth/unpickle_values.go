@@ -4,8 +4,6 @@ package pth
 // the containers filled from the stack.
 
 import (
-	"errors"
-	"fmt"
 	"math/big"
 )
 
@@ -19,7 +17,7 @@ func (u *unpickler) long(op byte) error {
 		return err
 	}
 	if n > maxLongBytes {
-		return fmt.Errorf("integer of %d bytes is too large", n)
+		return errorf(ErrLimit, "integer of %d bytes is too large", n)
 	}
 	b, err := u.read(n)
 	if err != nil {
@@ -101,21 +99,21 @@ func (u *unpickler) fill(op byte) error {
 	if op == opAppend || op == opAppends {
 		l, ok := target.(*pyList)
 		if !ok {
-			return fmt.Errorf("APPEND to a %s", typeName(target))
+			return errorf(ErrPickle, "APPEND to a %s", typeName(target))
 		}
 		l.items = append(l.items, items...)
 		return nil
 	}
 	d, ok := target.(*pyDict)
 	if !ok {
-		return fmt.Errorf("SETITEM on a %s", typeName(target))
+		return errorf(ErrPickle, "SETITEM on a %s", typeName(target))
 	}
 	return setItems(d, items)
 }
 
 func setItems(d *pyDict, kv []any) error {
 	if len(kv)%2 != 0 {
-		return errors.New("odd number of items for a dict")
+		return errorf(ErrPickle, "odd number of items for a dict")
 	}
 	for i := 0; i < len(kv); i += 2 {
 		if err := d.set(kv[i], kv[i+1]); err != nil {
