@@ -23,7 +23,7 @@ func TestStructuralPassOnFreshConversion(t *testing.T) {
 	require.Len(t, rep.Components, 3)
 	params := map[string]int64{}
 	for _, c := range rep.Components {
-		params[c.Name] = c.ParamCount
+		params[string(c.Name)] = c.ParamCount
 		require.Equal(t, map[string]int{"bfloat16": c.TensorCount}, c.DTypes)
 	}
 	require.Equal(t, map[string]int64{"dit": 597568, "t5": 115264, "vae": 2250772}, params)
