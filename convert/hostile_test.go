@@ -253,7 +253,7 @@ func TestLockIsTakenBeforeTheExistingOutputsCheck(t *testing.T) {
 func TestHugeSparseConfigIsRefused(t *testing.T) {
 	r := copyTree(t, tinyDir)
 	require.NoError(t, os.Truncate(filepath.Join(r, srcConfig), 1<<30))
-	requireBadInput(t, r, filepath.Join(r, srcConfig), "file too large", "1073741824 bytes, at most 4194304 read")
+	requireBadInput(t, r, filepath.Join(r, srcConfig), "file too large", "1073741824 bytes, at most 1048576 read")
 }
 
 // repackZip rewrites a zip .pth with every entry compressed with method,

@@ -29,13 +29,9 @@ const (
 	srcTokenizer     = layout.Tokenizer
 )
 
-// maxConfigJSON caps config.json, which is read into memory (the real
-// one is under 1 kB); maxIndexJSON caps the DiT index (as the safetensors
-// reader does).
-const (
-	maxConfigJSON = 4 << 20
-	maxIndexJSON  = 100 << 20
-)
+// maxIndexJSON caps the DiT index (as the safetensors reader does);
+// config.json is capped at layout.MaxConfigSize.
+const maxIndexJSON = 100 << 20
 
 // inventory is the opened release: headers read and checked, no tensor data
 // touched yet.
@@ -88,7 +84,7 @@ func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err er
 	}
 	if need(srcConfig, false) {
 		inv.copies = append(inv.copies, srcConfig)
-		inv.ditConfig, err = root.ReadFile(srcConfig, maxConfigJSON)
+		inv.ditConfig, err = root.ReadFile(srcConfig, layout.MaxConfigSize)
 		if err != nil {
 			problems = append(problems, err)
 		} else if !json.Valid(inv.ditConfig) {
