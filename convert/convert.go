@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/wanconv/wanconv/internal/safefs"
-	"github.com/wanconv/wanconv/internal/units"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 )
@@ -25,7 +24,7 @@ type Summary struct {
 	Bytes    int64 // bytes of the safetensors outputs
 	Seconds  float64
 	Warnings []string
-	Manifest *Manifest
+	Manifest *layout.ManifestDoc
 }
 
 // Convert turns the Wan2.2 release in opt.SrcDir into the MLX layout in
@@ -114,7 +113,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	sum := &Summary{OutDir: r.OutDir, Warnings: warnings, Manifest: m}
 	for i, f := range cp.files {
-		m.addTensorFile(f, written[i])
+		addTensorFile(m, f, written[i])
 		sum.Bytes += written[i].bytes
 	}
 	sum.Tensors, sum.Params = paramCount(cp.files)
@@ -126,10 +125,10 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		if err := writeNewFile(st.path(g.Path), g.data); err != nil {
 			return nil, err
 		}
-		m.Files = append(m.Files, g.OutputFile)
+		m.Files = append(m.Files, g.ManifestEntry)
 	}
 	m.Warnings = append(m.Warnings, warnings...)
-	m.sortFiles()
+	sortFiles(m)
 	mj, err := encodeJSON(m)
 	if err != nil {
 		return nil, err
@@ -194,7 +193,7 @@ func outputNames(inv *inventory, cp *conversionPlan, r *resolvedOptions) []strin
 }
 
 // copyVerbatim copies config files and the tokenizer folder into staging.
-func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest) error {
+func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *layout.ManifestDoc) error {
 	for _, rel := range inv.copies {
 		if rel == srcConfig && st.generatesConfig {
 			continue // the layout writes its own config.json
@@ -207,7 +206,7 @@ func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest)
 		if err != nil {
 			return err
 		}
-		m.Files = append(m.Files, OutputFile{Path: filepath.ToSlash(rel), Kind: "copy", SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n})
+		m.Files = append(m.Files, layout.ManifestEntry{Path: filepath.ToSlash(rel), Kind: "copy", SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n})
 	}
 	return nil
 }
@@ -217,15 +216,9 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// summaryLine is the one-line report Main prints.
-func (s *Summary) summaryLine() string {
-	return fmt.Sprintf("wanconv: %d files, %d tensors, %d parameters, %s in %.1f s → %s",
-		s.Files, s.Tensors, s.Params, units.Bytes(s.Bytes), s.Seconds, s.OutDir)
-}
-
 // generated is a small output file the converter writes itself.
 type generated struct {
-	OutputFile
+	layout.ManifestEntry
 	data []byte
 }
 
@@ -238,7 +231,7 @@ func generatedFiles(r *resolvedOptions, cp *conversionPlan) ([]generated, error)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, generated{OutputFile{Path: r.layout.DiTIndex(), Kind: "index", Component: "dit", SHA256: sha256Hex(idx), Bytes: int64(len(idx))}, idx})
+		out = append(out, generated{layout.ManifestEntry{Path: r.layout.DiTIndex(), Kind: "index", Component: mapping.ComponentDiT, SHA256: sha256Hex(idx), Bytes: int64(len(idx))}, idx})
 	}
 	if r.layout.Name == mapping.LayoutMLXVideo {
 		dit, _ := cp.archs[mapping.ComponentDiT].(*mapping.DiTArch)
@@ -252,7 +245,7 @@ func generatedFiles(r *resolvedOptions, cp *conversionPlan) ([]generated, error)
 		if err != nil {
 			return nil, inputError(fmt.Errorf("--layout mlx-video: config.json: %w", err))
 		}
-		out = append(out, generated{OutputFile{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
+		out = append(out, generated{layout.ManifestEntry{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
 	}
 	return out, nil
 }

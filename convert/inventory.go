@@ -29,19 +29,9 @@ const (
 	srcTokenizer     = layout.Tokenizer
 )
 
-// SourceFile is one input file as recorded in the manifest.
-type SourceFile struct {
-	Path  string `json:"path"` // relative to the source directory, slash-separated
-	Bytes int64  `json:"bytes"`
-}
-
-// maxConfigJSON caps config.json, which is read into memory (the real
-// one is under 1 kB); maxIndexJSON caps the DiT index (as the safetensors
-// reader does).
-const (
-	maxConfigJSON = 4 << 20
-	maxIndexJSON  = 100 << 20
-)
+// maxIndexJSON caps the DiT index (as the safetensors reader does);
+// config.json is capped at layout.MaxConfigSize.
+const maxIndexJSON = 100 << 20
 
 // inventory is the opened release: headers read and checked, no tensor data
 // touched yet.
@@ -51,7 +41,7 @@ type inventory struct {
 	ditConfig []byte
 	sources   sourceSet
 	paths     map[mapping.Component]string // path shown in messages
-	files     []SourceFile                 // every input file, sorted by path
+	files     []layout.SourceFile          // every input file, sorted by path
 	copies    []string                     // files copied verbatim (relative paths)
 }
 
@@ -94,7 +84,7 @@ func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err er
 	}
 	if need(srcConfig, false) {
 		inv.copies = append(inv.copies, srcConfig)
-		inv.ditConfig, err = root.ReadFile(srcConfig, maxConfigJSON)
+		inv.ditConfig, err = root.ReadFile(srcConfig, layout.MaxConfigSize)
 		if err != nil {
 			problems = append(problems, err)
 		} else if !json.Valid(inv.ditConfig) {
@@ -186,7 +176,7 @@ func (inv *inventory) recordFiles() error {
 		if err != nil {
 			return err
 		}
-		inv.files = append(inv.files, SourceFile{Path: filepath.ToSlash(r), Bytes: st.Size()})
+		inv.files = append(inv.files, layout.SourceFile{Path: filepath.ToSlash(r), Bytes: st.Size()})
 	}
 	return nil
 }

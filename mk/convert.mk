@@ -14,4 +14,5 @@ BENCH_PAIRS   ?= 3
 .PHONY: bench-convert
 bench-convert:
 	$(GO) build -o $(BIN)/bench-convert ./cmd/bench-convert
-	$(BIN)/bench-convert -release $(BENCH_RELEASE) -out $(BENCH_OUT) -scale $(BENCH_SCALE) -dtype $(BENCH_DTYPE) -pairs $(BENCH_PAIRS) $(BENCH_CONVERT_FLAGS)
+	$(GO) build -o $(BIN)/wanconv ./cmd/wanconv
+	$(BIN)/bench-convert -wanconv $(BIN)/wanconv -release $(BENCH_RELEASE) -out $(BENCH_OUT) -scale $(BENCH_SCALE) -dtype $(BENCH_DTYPE) -pairs $(BENCH_PAIRS) $(BENCH_CONVERT_FLAGS)

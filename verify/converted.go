@@ -1,8 +1,9 @@
 package verify
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,25 +20,9 @@ const ManifestName = layout.Manifest
 // convertedDir is an opened converted MLX directory.
 type convertedDir struct {
 	Path     string
-	Manifest *manifest // nil when the directory has none
-	Config   []byte    // config.json (DiT heads, model type)
-	found    map[string]layout.Found
-}
-
-// manifest is the part of wanconv-manifest.json the verifier checks.
-type manifest struct {
-	Files []manifestFile `json:"files"`
-}
-
-type manifestFile struct {
-	Path      string `json:"path"`
-	Component string `json:"component"`
-	SHA256    string `json:"sha256"`
-	Bytes     int64  `json:"bytes"`
-	DType     string `json:"dtype"`
-	// TensorSHA256 maps each tensor to the sha256 of its bytes, so a
-	// corrupted file can be traced to the tensor.
-	TensorSHA256 map[string]string `json:"tensor_sha256,omitempty"`
+	Manifest *layout.ManifestDoc // nil when the directory has none
+	Config   []byte              // config.json (DiT heads, model type)
+	found    map[mapping.Component]layout.Found
 }
 
 func openConverted(dir string) (*convertedDir, error) {
@@ -48,25 +33,21 @@ func openConverted(dir string) (*convertedDir, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	d := &convertedDir{Path: dir, found: map[string]layout.Found{}}
+	d := &convertedDir{Path: dir, found: map[mapping.Component]layout.Found{}}
 	if d.Config, err = layout.ReadOptional(filepath.Join(dir, layout.Config)); err != nil {
 		return nil, err
 	}
-	b, err := layout.ReadOptional(filepath.Join(dir, ManifestName))
+	m, err := layout.ReadManifest(filepath.Join(dir, ManifestName))
 	switch {
-	case err != nil:
+	case err == nil:
+		d.Manifest = m
+	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
-	case b != nil:
-		var m manifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
-		}
-		d.Manifest = &m
 	}
 	if found, err := layout.Discover(dir); err == nil {
 		for _, f := range found.Found {
-			if _, seen := d.found[string(f.Component)]; !seen && f.Naming == mapping.NamingMLX {
-				d.found[string(f.Component)] = f
+			if _, seen := d.found[f.Component]; !seen && f.Naming == mapping.NamingMLX {
+				d.found[f.Component] = f
 			}
 		}
 	}
@@ -75,16 +56,16 @@ func openConverted(dir string) (*convertedDir, error) {
 
 // open opens a component's tensors (the DiT through its index when it has
 // one).
-func (d *convertedDir) open(component string) (tensor.SectionSource, error) {
+func (d *convertedDir) open(component mapping.Component) (tensor.SectionSource, error) {
 	f, ok := d.found[component]
 	if !ok {
-		return nil, fmt.Errorf("%s: component file missing (none of %s in %s)", component, d.expectedFiles([]string{component}), d.Path)
+		return nil, fmt.Errorf("%s: component file missing (none of %s in %s)", component, d.expectedFiles([]mapping.Component{component}), d.Path)
 	}
 	return safetensors.OpenAuto(f.Path)
 }
 
 // layoutOf is the converted layout a component was found in.
-func (d *convertedDir) layoutOf(component string) mapping.Layout {
+func (d *convertedDir) layoutOf(component mapping.Component) mapping.Layout {
 	if f, ok := d.found[component]; ok && f.Layout != "" {
 		return f.Layout
 	}
@@ -92,7 +73,7 @@ func (d *convertedDir) layoutOf(component string) mapping.Layout {
 }
 
 // files lists the safetensors files holding a component (a DiT's shards).
-func (d *convertedDir) files(component string) ([]string, error) {
+func (d *convertedDir) files(component mapping.Component) ([]string, error) {
 	f, ok := d.found[component]
 	if !ok {
 		return nil, fmt.Errorf("%s: component file missing in %s", component, d.Path)
@@ -102,7 +83,7 @@ func (d *convertedDir) files(component string) ([]string, error) {
 
 // hasAnyComponent reports whether at least one of the components has its
 // file: a directory with none is not a converted directory at all.
-func (d *convertedDir) hasAnyComponent(components []string) bool {
+func (d *convertedDir) hasAnyComponent(components []mapping.Component) bool {
 	for _, c := range components {
 		if _, ok := d.found[c]; ok {
 			return true
@@ -112,22 +93,22 @@ func (d *convertedDir) hasAnyComponent(components []string) bool {
 }
 
 // expectedFiles names the component files, for messages.
-func (d *convertedDir) expectedFiles(components []string) string {
+func (d *convertedDir) expectedFiles(components []mapping.Component) string {
 	var names []string
 	for _, c := range components {
 		for _, l := range layout.Layouts {
-			names = append(names, l.Candidates(mapping.Component(c))...)
+			names = append(names, l.Candidates(c)...)
 		}
 	}
 	return strings.Join(names, ", ")
 }
 
 // manifestFiles lists the manifest entries of a component.
-func (d *convertedDir) manifestFiles(component string) []manifestFile {
+func (d *convertedDir) manifestFiles(component mapping.Component) []layout.ManifestEntry {
 	if d.Manifest == nil {
 		return nil
 	}
-	var out []manifestFile
+	var out []layout.ManifestEntry
 	for _, f := range d.Manifest.Files {
 		if f.Component == component {
 			out = append(out, f)
@@ -135,6 +116,3 @@ func (d *convertedDir) manifestFiles(component string) []manifestFile {
 	}
 	return out
 }
-
-// DTypeLabel is the manifest's dtype field ("bfloat16", or "+"-joined).
-func (f manifestFile) DTypeLabel() string { return f.DType }

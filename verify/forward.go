@@ -12,7 +12,7 @@ type HostTensor struct {
 
 // forwardJob asks the MLX side to run one component.
 type forwardJob struct {
-	Component string
+	Component mapping.Component
 	// Files are the component's safetensors files (a DiT's shards); Config
 	// is config.json (the DiT's heads and model type).
 	Files  []string

@@ -26,7 +26,7 @@ func referenceErrors(rep *Report) map[string]float64 {
 	out := map[string]float64{}
 	for _, c := range rep.Components {
 		for name, e := range c.Reference {
-			out[c.Name+"."+name] = e.RelErr
+			out[string(c.Name)+"."+name] = e.RelErr
 		}
 	}
 	return out
@@ -143,7 +143,7 @@ func TestRenamedTensorIsAMismatch(t *testing.T) {
 	require.Len(t, rep.Components, 3)
 	verdicts := map[string]bool{}
 	for _, c := range rep.Components {
-		verdicts[c.Name] = c.Passed
+		verdicts[string(c.Name)] = c.Passed
 	}
 	require.Equal(t, map[string]bool{"dit": true, "t5": false, "vae": true}, verdicts)
 	joined := strings.Join(rep.Problems, "\n")

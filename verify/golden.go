@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/wanconv/wanconv/internal/safefs"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // GoldenSchema identifies the golden file format.
@@ -21,9 +22,9 @@ const DefaultStatsTolerance = 2e-2
 // from a trusted conversion (`--record-golden`) and gate later checkpoints
 // against it (`--golden`).
 type Golden struct {
-	Schema      string                      `json:"schema"`
-	Description string                      `json:"description,omitempty"`
-	Components  map[string]*ComponentGolden `json:"components"`
+	Schema      string                                 `json:"schema"`
+	Description string                                 `json:"description,omitempty"`
+	Components  map[mapping.Component]*ComponentGolden `json:"components"`
 }
 
 // ComponentGolden holds one component's expected facts.

@@ -1,13 +1,13 @@
 package verify
 
-// Components in the order they are verified.
-var componentOrder = []string{"dit", "t5", "vae"}
+import (
+	"slices"
 
-func knownComponent(name string) bool {
-	for _, c := range componentOrder {
-		if c == name {
-			return true
-		}
-	}
-	return false
+	"github.com/wanconv/wanconv/mapping"
+)
+
+// knownComponent reports whether name is a Wan2.2 component (dit, t5, vae);
+// they are verified in mapping.Components order.
+func knownComponent(name mapping.Component) bool {
+	return slices.Contains(mapping.Components, name)
 }

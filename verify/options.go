@@ -7,19 +7,21 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // Options configures a verification.
 type Options struct {
-	Dir          string   // converted MLX directory
-	GoldenPath   string   // compare with this golden file
-	RecordGolden string   // write a golden file from this (trusted) checkpoint
-	Reference    string   // upstream reference tensors (reference.safetensors)
-	Components   []string // subset of dit, t5, vae (default all)
-	JSON         bool     // print the JSON report
-	Structural   bool     // structural checks only (no MLX forward passes)
-	Seed         uint64   // seed of the deterministic inputs when recording
-	Device       string   // cpu | gpu
+	Dir          string              // converted MLX directory
+	GoldenPath   string              // compare with this golden file
+	RecordGolden string              // write a golden file from this (trusted) checkpoint
+	Reference    string              // upstream reference tensors (reference.safetensors)
+	Components   []mapping.Component // subset of dit, t5, vae (default all)
+	JSON         bool                // print the JSON report
+	Structural   bool                // structural checks only (no MLX forward passes)
+	Seed         uint64              // seed of the deterministic inputs when recording
+	Device       string              // cpu | gpu
 	// RefTolerance overrides the max|err|/std(ref) tolerance (0: by weight
 	// dtype, 1e-4 for float32 weights and 2e-2 otherwise).
 	RefTolerance float64
@@ -71,8 +73,8 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("expected exactly one CONVERTED_DIR, got %d", len(pos))
 	}
 	o.Dir = pos[0]
-	for _, c := range strings.Split(comps, ",") {
-		c = strings.TrimSpace(c)
+	for _, s := range strings.Split(comps, ",") {
+		c := mapping.Component(strings.TrimSpace(s))
 		if c == "" || slices.Contains(o.Components, c) {
 			continue
 		}

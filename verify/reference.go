@@ -10,6 +10,7 @@ import (
 
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/internal/safefs"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 	"github.com/x448/float16"
 )
@@ -57,16 +58,16 @@ func seqLenBeside(path string) int {
 // file name). The VAE's reference latent is also an input: decoding it
 // isolates the decoder's error from the encoder's ("video_from_ref_latent"),
 // while "video" is the whole round trip, as upstream computed it.
-var referenceIO = map[string]struct{ inputs, outputs map[string]string }{
-	"dit": {
+var referenceIO = map[mapping.Component]struct{ inputs, outputs map[string]string }{
+	mapping.ComponentDiT: {
 		inputs:  map[string]string{"dit.input.x": "x", "dit.input.t": "t", "dit.input.context": "context"},
 		outputs: map[string]string{"output": "dit.output"},
 	},
-	"t5": {
+	mapping.ComponentT5: {
 		inputs:  map[string]string{"t5.input.ids": "ids", "t5.input.mask": "mask"},
 		outputs: map[string]string{"output": "t5.output"},
 	},
-	"vae": {
+	mapping.ComponentVAE: {
 		inputs: map[string]string{"vae.input.video": "video", "vae.output.latent": "latent"},
 		outputs: map[string]string{"latent": "vae.output.latent", "video": "vae.output.video",
 			"video_from_ref_latent": "vae.output.video"},
@@ -76,9 +77,9 @@ var referenceIO = map[string]struct{ inputs, outputs map[string]string }{
 // inputs reads a component's reference inputs and expected outputs, and
 // the DiT sequence length. It returns nil maps when the reference file has
 // no tensors for the component.
-func (r *referenceSet) inputs(component string) (in, want map[string]HostTensor, seqLen int, err error) {
+func (r *referenceSet) inputs(component mapping.Component) (in, want map[string]HostTensor, seqLen int, err error) {
 	io := referenceIO[component]
-	prefix := component + "."
+	prefix := string(component) + "."
 	present := false
 	for _, info := range r.src.Tensors() {
 		present = present || strings.HasPrefix(info.Name, prefix)

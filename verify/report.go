@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // ReportSchema identifies the JSON report format (documented in REPORT.md).
@@ -36,7 +38,7 @@ type Report struct {
 
 // ComponentReport is one component's checks.
 type ComponentReport struct {
-	Name        string                       `json:"name"`
+	Name        mapping.Component            `json:"name"`
 	Files       []string                     `json:"files"`
 	Layout      string                       `json:"layout,omitempty"`
 	Passed      bool                         `json:"passed"`
@@ -139,10 +141,10 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	for _, c := range r.Components {
 		if c.TensorCount > 0 {
-			fmt.Fprintf(w, "\n[%s] %s  (%d tensors, %s params, %s, %.1fs)\n", strings.ToUpper(c.Name),
+			fmt.Fprintf(w, "\n[%s] %s  (%d tensors, %s params, %s, %.1fs)\n", strings.ToUpper(string(c.Name)),
 				verdict(c.Passed), c.TensorCount, groupDigits(c.ParamCount), dtypeSummary(c.DTypes), c.Seconds)
 		} else {
-			fmt.Fprintf(w, "\n[%s] %s  (%.1fs)\n", strings.ToUpper(c.Name), verdict(c.Passed), c.Seconds)
+			fmt.Fprintf(w, "\n[%s] %s  (%.1fs)\n", strings.ToUpper(string(c.Name)), verdict(c.Passed), c.Seconds)
 		}
 		for _, ch := range c.Checks {
 			fmt.Fprintf(w, "  %-4s %-34s %s\n", verdict(ch.Passed), ch.Name, ch.Detail)

@@ -6,16 +6,18 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // defaultSpecs are the deterministic inputs used when no golden file says
 // otherwise: small enough for a CPU, large enough to exercise every path
 // (several latent frames, padding of the DiT sequence, masked T5 tokens, the
 // VAE's causal chunking with 1 + 4 frames).
-var defaultSpecs = map[string]InputSpec{
-	"dit": {Seed: 0, Frames: 2, Height: 8, Width: 8, ContextLen: 16},
-	"t5":  {Seed: 0, Tokens: 32, ValidTokens: 20},
-	"vae": {Seed: 0, Frames: 5, Height: 32, Width: 32},
+var defaultSpecs = map[mapping.Component]InputSpec{
+	mapping.ComponentDiT: {Seed: 0, Frames: 2, Height: 8, Width: 8, ContextLen: 16},
+	mapping.ComponentT5:  {Seed: 0, Tokens: 32, ValidTokens: 20},
+	mapping.ComponentVAE: {Seed: 0, Frames: 5, Height: 32, Width: 32},
 }
 
 // Run verifies o.Dir and returns the report (never nil).
@@ -59,7 +61,7 @@ func run(o Options, rep *Report) error {
 		return fmt.Errorf("%s: not a converted directory (none of %s found)", o.Dir, dir.expectedFiles(o.Components))
 	}
 	recorded := &Golden{Schema: GoldenSchema, Description: "recorded by wanconv verify from " + filepath.Base(filepath.Clean(o.Dir)),
-		Components: map[string]*ComponentGolden{}}
+		Components: map[mapping.Component]*ComponentGolden{}}
 	for _, name := range o.Components {
 		start := time.Now()
 		c := &ComponentReport{Name: name, DTypes: map[string]int{}}
@@ -91,7 +93,7 @@ func run(o Options, rep *Report) error {
 // with the checkpoint itself (an unreadable file, a missing tensor, a
 // forward pass that fails on the weights) becomes a failed check, so the
 // remaining components are still verified and the exit code is 1.
-func verifyComponent(o Options, dir *convertedDir, name string, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) {
+func verifyComponent(o Options, dir *convertedDir, name mapping.Component, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) {
 	if err := checkStructure(dir, name, cg, c); err != nil {
 		c.check("open", false, "%v", err)
 		return
@@ -111,7 +113,7 @@ func verifyComponent(o Options, dir *convertedDir, name string, cg *ComponentGol
 // checkForward loads the component once and runs the deterministic forward
 // pass (compared with golden when given) and, with a reference set, the
 // upstream inputs (compared element by element).
-func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) error {
+func checkForward(o Options, dir *convertedDir, name mapping.Component, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) error {
 	spec := defaultSpecs[name]
 	if o.Seed != 0 {
 		spec.Seed = o.Seed
@@ -216,10 +218,10 @@ const (
 )
 
 // referenceTolerance picks the tolerance from the component's weight dtypes.
-func referenceTolerance(component string, dtypes map[string]int) float64 {
+func referenceTolerance(component mapping.Component, dtypes map[string]int) float64 {
 	for dt := range dtypes {
 		if dt == "bfloat16" || dt == "float16" {
-			if component == "vae" {
+			if component == mapping.ComponentVAE {
 				return tolHalfWeightsVAE
 			}
 			return tolHalfWeights

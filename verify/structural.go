@@ -23,7 +23,7 @@ import (
 // checkStructure runs the pure-Go checks of one component. It returns an
 // error only when the input cannot be read at all (exit 2); everything else
 // is a failed check (exit 1).
-func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *ComponentReport) error {
+func checkStructure(dir *convertedDir, name mapping.Component, cg *ComponentGolden, c *ComponentReport) error {
 	src, err := dir.open(name)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *Comp
 
 	lay := dir.layoutOf(name)
 	c.Layout = string(lay)
-	arch, err := mapping.CheckConvertedLayout(lay, mapping.Component(name), infos, dir.Config)
+	arch, err := mapping.CheckConvertedLayout(lay, name, infos, dir.Config)
 	var pe *mapping.PlanError
 	switch {
 	case errors.As(err, &pe):
@@ -61,7 +61,7 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *Comp
 			c.Arch = b
 		}
 	}
-	if lay == mapping.LayoutMLXVideo && name == string(mapping.ComponentDiT) {
+	if lay == mapping.LayoutMLXVideo && name == mapping.ComponentDiT {
 		checkMLXVideoConfig(dir, arch, c)
 	}
 
@@ -90,10 +90,10 @@ func componentFiles(src tensor.Source) []string {
 
 // checkDTypes requires every float tensor to carry the dtype the manifest
 // declares for its component (or, without a manifest, one common dtype).
-func checkDTypes(dir *convertedDir, name string, infos []tensor.Info, c *ComponentReport) {
+func checkDTypes(dir *convertedDir, name mapping.Component, infos []tensor.Info, c *ComponentReport) {
 	allowed := map[string]bool{}
 	for _, f := range dir.manifestFiles(name) {
-		for _, d := range strings.Split(f.DTypeLabel(), "+") {
+		for _, d := range strings.Split(f.DType, "+") {
 			if d != "" {
 				allowed[d] = true
 			}
@@ -198,7 +198,7 @@ func countNonFiniteBits(b []byte, dt tensor.DType) int64 {
 
 // checkManifest compares each file's sha256 and size with the manifest and,
 // where they differ, names the tensors whose bytes changed.
-func checkManifest(dir *convertedDir, name string, hashes map[string]string, c *ComponentReport) {
+func checkManifest(dir *convertedDir, name mapping.Component, hashes map[string]string, c *ComponentReport) {
 	if dir.Manifest == nil {
 		// A checkpoint another converter wrote (mlx-video's, mlx-gen's) has
 		// no manifest: the remaining checks still decide.
