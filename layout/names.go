@@ -20,8 +20,8 @@ const (
 	ReleaseDiTIndex      = "diffusion_pytorch_model.safetensors.index.json"
 	ReleaseDiTSingle     = "diffusion_pytorch_model.safetensors"
 	ReleaseT5            = "models_t5_umt5-xxl-enc-bf16.pth"
-	ReleaseVAE           = "Wan2.2_VAE.pth" // TI2V-5B's Wan2.2 VAE (z_dim 48)
-	ReleaseVAE21         = "Wan2.1_VAE.pth" // the A14B releases' Wan2.1 VAE (z_dim 16)
+	ReleaseVAE           = "Wan2.2_VAE.pth"  // TI2V-5B's Wan2.2 VAE (z_dim 48)
+	ReleaseVAE21         = "Wan2.1_VAE.pth"  // the A14B releases' Wan2.1 VAE (z_dim 16)
 	Tokenizer            = "google/umt5-xxl" // a folder, copied verbatim
 )
 
