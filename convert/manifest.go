@@ -13,14 +13,18 @@ import (
 // Manifest describes a converted directory. It holds nothing time- or
 // host-dependent, so converting the same release twice gives the same bytes.
 type Manifest struct {
-	Tool         string            `json:"tool"`
-	Version      string            `json:"version"`
-	Format       string            `json:"format"`
-	Layout       string            `json:"layout"`
+	Tool    string `json:"tool"`
+	Version string `json:"version"`
+	Format  string `json:"format"`
+	Layout  string `json:"layout"`
+	// Release is the release kind (ti2v-5B, t2v-A14B, i2v-A14B); empty for
+	// a single model of no Wan2.2 release.
+	Release      string            `json:"release,omitempty"`
 	DTypes       map[string]string `json:"dtypes"` // component → requested dtype
 	MaxShardSize int64             `json:"max_shard_size"`
 	// Architectures holds each component's architecture as inferred by
-	// the mapping package (mapping.DiTArch, T5Arch, VAEArch).
+	// the mapping package (mapping.DiTArch, T5Arch, VAEArch); for an A14B
+	// release "dit" maps each expert to its architecture.
 	Architectures map[string]any `json:"architectures"`
 	Sources       []SourceFile   `json:"sources"`
 	Files         []OutputFile   `json:"files"`
@@ -29,9 +33,11 @@ type Manifest struct {
 
 // OutputFile is one file of the converted directory.
 type OutputFile struct {
-	Path       string `json:"path"`
-	Kind       string `json:"kind"` // "safetensors", "index" or "copy"
-	Component  string `json:"component,omitempty"`
+	Path      string `json:"path"`
+	Kind      string `json:"kind"` // "safetensors", "index" or "copy"
+	Component string `json:"component,omitempty"`
+	// Expert is the A14B expert a DiT file belongs to.
+	Expert     string `json:"expert,omitempty"`
 	SHA256     string `json:"sha256"`
 	Bytes      int64  `json:"bytes"`
 	Tensors    int    `json:"tensors,omitempty"`
@@ -43,11 +49,21 @@ type OutputFile struct {
 }
 
 func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *Manifest {
-	m := &Manifest{Tool: "wanconv", Version: Version, Format: "mlx", Layout: string(opt.layout.Name), DTypes: map[string]string{},
-		MaxShardSize: opt.MaxShardSize, Architectures: map[string]any{}, Sources: inv.files, Warnings: []string{}}
+	m := &Manifest{Tool: "wanconv", Version: Version, Format: "mlx", Layout: string(opt.layout.Name), Release: string(cp.kind),
+		DTypes: map[string]string{}, MaxShardSize: opt.MaxShardSize, Architectures: map[string]any{}, Sources: inv.files, Warnings: []string{}}
 	for _, c := range mapping.Components {
 		m.DTypes[string(c)] = dtypeLabel(opt.dtypes[c])
-		m.Architectures[string(c)] = cp.archs[c]
+	}
+	experts := map[string]any{}
+	for _, p := range inv.parts {
+		if p.expert != "" {
+			experts[string(p.expert)] = cp.archs[p]
+		} else {
+			m.Architectures[string(p.component)] = cp.archs[p]
+		}
+	}
+	if len(experts) > 0 {
+		m.Architectures[string(mapping.ComponentDiT)] = experts
 	}
 	return m
 }
@@ -66,7 +82,7 @@ func (m *Manifest) addTensorFile(f *plannedFile, w writtenFile) {
 		}
 		dt += n
 	}
-	m.Files = append(m.Files, OutputFile{Path: f.name, Kind: "safetensors", Component: string(f.component),
+	m.Files = append(m.Files, OutputFile{Path: f.name, Kind: "safetensors", Component: string(f.part.component), Expert: string(f.part.expert),
 		SHA256: w.sha256, Bytes: w.bytes, Tensors: len(f.tensors), Parameters: f.params, DType: dt,
 		TensorSHA256: w.tensorSHA256})
 }
@@ -88,13 +104,14 @@ func encodeJSON(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// ditIndexJSON is the Hugging Face index of the DiT output.
-func ditIndexJSON(cp *conversionPlan) ([]byte, error) {
+// ditIndexJSON is the Hugging Face index of one DiT output (shard names
+// relative to the index's folder).
+func ditIndexJSON(d *ditOutput) ([]byte, error) {
 	type index struct {
 		Metadata  map[string]any    `json:"metadata"`
 		WeightMap map[string]string `json:"weight_map"`
 	}
-	return encodeJSON(index{Metadata: map[string]any{"total_size": cp.ditTotal}, WeightMap: cp.ditIndex})
+	return encodeJSON(index{Metadata: map[string]any{"total_size": d.total}, WeightMap: d.index})
 }
 
 // writeNewFile writes data to a new file and fsyncs it.
