@@ -2,7 +2,6 @@ package layout
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -195,17 +194,15 @@ func kindOf(fsys FS, dits []DiTFiles) (mapping.ReleaseKind, error) {
 
 // configModelType reads model_type from a config.json (or derives it from
 // in_dim: 16 t2v, 36 i2v, 48 ti2v); "" when the file or both fields are
-// absent. Anything but a regular file is no config (as if absent).
+// absent. A config that is not a regular file or cannot be read says
+// nothing here: whoever uses it reads it and reports why it cannot.
 func configModelType(fsys FS, rel string) (string, error) {
 	if !isRegularIn(fsys, rel) {
 		return "", nil
 	}
 	raw, err := fsys.ReadFile(rel, MaxConfigSize)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
 	if err != nil {
-		return "", err
+		return "", nil
 	}
 	var cfg struct {
 		ModelType *string `json:"model_type"`
