@@ -86,6 +86,7 @@ func TestConvertA14B(t *testing.T) {
 		src := readA14BRelease(t, golden.TinyA14BRelease(k))
 		for _, l := range layout.Layouts {
 			out := filepath.Join(t.TempDir(), "out")
+			var err error
 			code, stdout, stderr := runCLI(t, context.Background(), "--dtype", "keep", "--layout", string(l.Name), golden.TinyA14BRelease(k), out)
 			require.Equal(t, 0, code, "%s %s: %s", k, l.Name, stderr)
 			require.Equal(t, a14bOutputs[l.Name], treeFiles(t, out), "%s %s", k, l.Name)
@@ -98,19 +99,27 @@ func TestConvertA14B(t *testing.T) {
 			got := readA14BConverted(t, out, l)
 			for p, tensors := range src {
 				require.Len(t, got[p], len(tensors), "%s %s %s", k, l.Name, p)
-				for name, s := range tensors {
-					target := mapping.TargetNameLayout(l.Name, p.component, name)
-					o, ok := got[p][target]
-					require.True(t, ok, "%s %s %s: %s (from %s) missing", k, l.Name, p, target, name)
-					require.Equal(t, s.info.DType, o.info.DType, target)
-					in, sh := s.info.Shape, o.info.Shape
-					switch {
-					case slices.Equal(in, sh), len(sh) < len(in) && tensor.NumElements(sh) == tensor.NumElements(in) &&
-						(len(sh) == 1 || len(in) == 5 && len(sh) == 2): // same bytes: squeezed gamma, flattened patch
-						require.Equal(t, s.data, o.data, "%s %s %s", k, l.Name, target)
-					default:
-						require.Equal(t, append(append([]int64{in[0]}, in[2:]...), in[1]), sh, "%s: unexpected output shape", target)
-						require.Equal(t, refChannelsLast(s.data, in, s.info.DType.Size()), o.data, "%s %s %s", k, l.Name, target)
+				var infos []tensor.Info
+				for _, s := range tensors {
+					infos = append(infos, s.info)
+				}
+				var cfg []byte
+				if p.expert != "" {
+					cfg, err = os.ReadFile(filepath.Join(golden.TinyA14BRelease(k), string(p.expert), "config.json"))
+					require.NoError(t, err)
+				}
+				plan, err := mapping.PlanLayout(l.Name, p.component, infos, cfg)
+				require.NoError(t, err, "%s %s", k, p)
+				for _, e := range plan.Entries {
+					s := tensors[e.Source.Name]
+					o, ok := got[p][e.Target]
+					require.True(t, ok, "%s %s %s: %s (from %s) missing", k, l.Name, p, e.Target, e.Source.Name)
+					require.Equal(t, s.info.DType, o.info.DType, e.Target)
+					require.Equal(t, e.OutShape, o.info.Shape, e.Target)
+					if e.Transform == mapping.ConvToChannelsLast {
+						require.Equal(t, refChannelsLast(s.data, s.info.Shape, s.info.DType.Size()), o.data, "%s %s %s", k, l.Name, e.Target)
+					} else { // identity, a squeezed gamma, mlx-video's flattened patch: the same bytes
+						require.Equal(t, s.data, o.data, "%s %s %s", k, l.Name, e.Target)
 					}
 				}
 			}
