@@ -44,12 +44,23 @@ func (m *Model) ForwardY(x, y, t, context *mlx.Array, seqLen int) (*mlx.Array, e
 	eps := float32(c.Eps)
 
 	tokens := m.embedPatches(x, grid, seqLen)
-	e, e0, index, err := m.embedTime(t, seqLen)
+	// The embeddings are built in scopes that keep only their results, so
+	// that evaluating them frees their intermediates (the widened weights).
+	var index *tokenIndex
+	emb := mlx.Scoped(func() []*mlx.Array {
+		e, e0, idx, terr := m.embedTime(t, seqLen)
+		if terr != nil {
+			err = terr
+			return nil
+		}
+		index = idx
+		return []*mlx.Array{e, e0, idx.rows, m.embedText(context, dt)}
+	})
 	if err != nil {
 		return nil, err
 	}
-	s := &step{e0: e0, tokens: index, heads: c.NumHeads, eps: eps, dt: dt}
-	s.context = m.embedText(context, dt)
+	e := emb[0]
+	s := &step{e0: emb[1], tokens: index, context: emb[3], heads: c.NumHeads, eps: eps, dt: dt}
 	cos, sin, err := RopeTable(c.HeadDim(), grid, seqLen)
 	if err != nil {
 		return nil, fmt.Errorf("dit: %w", err)

@@ -112,7 +112,8 @@ func blockIndex(name string) (int, bool) {
 	return k, seg != ""
 }
 
-// read copies one stored tensor into a new array of the current scope.
+// read copies one stored tensor into a new (evaluated) array of the
+// current scope.
 func (st *streamer) read(info tensor.Info) (*mlx.Array, error) {
 	n := info.NumBytes()
 	if int64(cap(st.buf)) < n {
@@ -133,10 +134,11 @@ func (st *streamer) read(info tensor.Info) (*mlx.Array, error) {
 	return arr, nil
 }
 
-// forward runs every block on tokens: each block's weights are read,
-// the block is evaluated, and weights and intermediates are freed (mlx.Scoped)
-// before the next block is read. The tokens each block replaces are freed
-// too, except the caller's.
+// forward runs every block on tokens: each block's weights are read and
+// its graph built in a scope that keeps only the block's output, so that
+// evaluating it frees every intermediate (and each weight) as soon as the
+// evaluation has used it; the next block is read only then. The tokens each
+// block replaces are freed too, except the caller's.
 func (st *streamer) forward(m *Model, tokens *mlx.Array, s *step) (*mlx.Array, error) {
 	for k, infos := range st.blocks {
 		var err error
@@ -151,15 +153,13 @@ func (st *streamer) forward(m *Model, tokens *mlx.Array, s *step) (*mlx.Array, e
 				ws[info.Name] = arr
 			}
 			b := builder{m: m, weights: ws, used: map[*mlx.Array]bool{}}
-			y := b.block(fmt.Sprintf("blocks.%d", k)).forward(tokens, s)
-			if eerr := mlx.Eval(y); eerr != nil {
-				err = fmt.Errorf("dit: block %d: %w", k, eerr)
-				return nil
-			}
-			return []*mlx.Array{y}
+			return []*mlx.Array{b.block(fmt.Sprintf("blocks.%d", k)).forward(tokens, s)}
 		})
 		if err != nil {
 			return nil, err
+		}
+		if err := mlx.Eval(out[0]); err != nil {
+			return nil, fmt.Errorf("dit: block %d: %w", k, err)
 		}
 		if k > 0 {
 			tokens.Free()
