@@ -2,6 +2,7 @@ package verify
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,8 +21,11 @@ const ManifestName = layout.Manifest
 type convertedDir struct {
 	Path     string
 	Manifest *manifest // nil when the directory has none
-	Config   []byte    // config.json (DiT heads, model type)
-	found    map[string]layout.Found
+	Config   []byte    // the top-level config.json (mlx-video's; a single DiT's)
+	Release  mapping.ReleaseKind
+	found    map[string]layout.Found // by unit name
+	configs  map[string][]byte       // each DiT unit's config.json
+	ditUnits []string                // "dit", or both experts' units
 }
 
 // manifest is the part of wanconv-manifest.json the verifier checks.
@@ -32,6 +36,7 @@ type manifest struct {
 type manifestFile struct {
 	Path      string `json:"path"`
 	Component string `json:"component"`
+	Expert    string `json:"expert"`
 	SHA256    string `json:"sha256"`
 	Bytes     int64  `json:"bytes"`
 	DType     string `json:"dtype"`
@@ -48,7 +53,7 @@ func openConverted(dir string) (*convertedDir, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	d := &convertedDir{Path: dir, found: map[string]layout.Found{}}
+	d := &convertedDir{Path: dir, found: map[string]layout.Found{}, configs: map[string][]byte{}}
 	if d.Config, err = layout.ReadOptional(filepath.Join(dir, layout.Config)); err != nil {
 		return nil, err
 	}
@@ -63,15 +68,58 @@ func openConverted(dir string) (*convertedDir, error) {
 		}
 		d.Manifest = &m
 	}
-	if found, err := layout.Discover(dir); err == nil {
-		for _, f := range found.Found {
-			if _, seen := d.found[string(f.Component)]; !seen && f.Naming == mapping.NamingMLX {
-				d.found[string(f.Component)] = f
+	found, err := layout.Discover(dir)
+	switch {
+	case errors.Is(err, layout.ErrNoCheckpoint):
+		return d, nil // run says which files it looked for
+	case err != nil:
+		return nil, err
+	}
+	d.Release = found.Release
+	for _, f := range found.Found {
+		name := unitName(string(f.Component), f.Expert)
+		if _, seen := d.found[name]; seen || f.Naming != mapping.NamingMLX {
+			continue
+		}
+		d.found[name] = f
+		if f.Component != mapping.ComponentDiT {
+			continue
+		}
+		d.ditUnits = append(d.ditUnits, name)
+		if f.Config != "" {
+			if d.configs[name], err = layout.ReadSmall(f.Config); err != nil {
+				return nil, err
 			}
 		}
 	}
 	return d, nil
 }
+
+// units expands the requested components into the units to verify: "dit"
+// is both experts of an A14B directory.
+func (d *convertedDir) units(components []string) []string {
+	var out []string
+	for _, c := range components {
+		if c == string(mapping.ComponentDiT) && len(d.ditUnits) > 0 {
+			out = append(out, d.ditUnits...)
+		} else {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// configOf is the config.json a unit's architecture reads (a DiT's own,
+// else the directory's).
+func (d *convertedDir) configOf(name string) []byte {
+	if c, ok := d.configs[name]; ok {
+		return c
+	}
+	return d.Config
+}
+
+// experts is the number of DiT files: 1, or 2 for an A14B directory.
+func (d *convertedDir) experts() int { return max(1, len(d.ditUnits)) }
 
 // open opens a component's tensors (the DiT through its index when it has
 // one).
@@ -100,6 +148,9 @@ func (d *convertedDir) files(component string) ([]string, error) {
 	return layout.Shards(f.Path)
 }
 
+// checkpoint is the index or single file a unit was found in.
+func (d *convertedDir) checkpoint(name string) string { return d.found[name].Path }
+
 // hasAnyComponent reports whether at least one of the components has its
 // file: a directory with none is not a converted directory at all.
 func (d *convertedDir) hasAnyComponent(components []string) bool {
@@ -115,21 +166,24 @@ func (d *convertedDir) hasAnyComponent(components []string) bool {
 func (d *convertedDir) expectedFiles(components []string) string {
 	var names []string
 	for _, c := range components {
+		comp, e := splitUnit(c)
 		for _, l := range layout.Layouts {
-			names = append(names, l.Candidates(mapping.Component(c))...)
+			names = append(names, l.ForExpert(e).Candidates(mapping.Component(comp))...)
 		}
 	}
 	return strings.Join(names, ", ")
 }
 
-// manifestFiles lists the manifest entries of a component.
-func (d *convertedDir) manifestFiles(component string) []manifestFile {
+// manifestFiles lists the manifest entries of a unit (a component, or one
+// expert's DiT).
+func (d *convertedDir) manifestFiles(name string) []manifestFile {
 	if d.Manifest == nil {
 		return nil
 	}
+	component, expert := splitUnit(name)
 	var out []manifestFile
 	for _, f := range d.Manifest.Files {
-		if f.Component == component {
+		if f.Component == component && f.Expert == string(expert) {
 			out = append(out, f)
 		}
 	}

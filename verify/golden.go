@@ -79,8 +79,8 @@ func LoadGolden(path string) (*Golden, error) {
 		return nil, fmt.Errorf("golden file %s: schema %q, want %q", path, g.Schema, GoldenSchema)
 	}
 	for name, c := range g.Components {
-		if !knownComponent(name) {
-			return nil, fmt.Errorf("golden file %s: unknown component %q", path, name)
+		if !knownUnit(name) {
+			return nil, fmt.Errorf("golden file %s: unknown component %q (want dit, dit.high_noise_model, dit.low_noise_model, t5 or vae)", path, name)
 		}
 		if c == nil {
 			return nil, fmt.Errorf("golden file %s: component %q is null", path, name)

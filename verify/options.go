@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 )
@@ -26,6 +27,35 @@ type Options struct {
 	// SeqLen is the DiT sequence length for reference inputs (0: read from the
 	// golden.json beside the reference file, else the token count).
 	SeqLen int
+	// StreamDiT is "on" (the DiT forward passes stream the blocks' weights:
+	// read, evaluate, release, block by block), "off" (the whole DiT in
+	// memory) or "auto"/"" (streamed when the DiT's files exceed
+	// StreamThreshold).
+	StreamDiT string
+}
+
+// StreamThreshold is the DiT file size from which --stream-dit auto
+// streams: an A14B expert (28.6 GB in bfloat16) streams, TI2V-5B's DiT
+// (10 GB) is loaded whole.
+const StreamThreshold = 16 << 30
+
+// streamDiT decides whether a DiT of these files is streamed.
+func (o Options) streamDiT(files []string) (bool, error) {
+	switch o.StreamDiT {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	}
+	var total int64
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return false, err
+		}
+		total += fi.Size()
+	}
+	return total > StreamThreshold, nil
 }
 
 const usage = `usage: verify [flags] CONVERTED_DIR
@@ -53,6 +83,7 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.Device, "device", "cpu", "MLX device: cpu or gpu")
 	fs.Float64Var(&o.RefTolerance, "ref-tolerance", 0, "max|err|/std(ref) tolerance (0: 1e-4 for float32 weights; 16-bit weights 2e-2, VAE 1e-1)")
 	fs.IntVar(&o.SeqLen, "seq-len", 0, "DiT sequence length for reference inputs (0: from golden.json beside the reference)")
+	fs.StringVar(&o.StreamDiT, "stream-dit", "auto", "stream the DiT's blocks through its forward passes: on, off, or auto (when its files exceed 16 GiB)")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	// Flags may come before or after the directory.
 	var pos []string
@@ -76,8 +107,8 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 		if c == "" || slices.Contains(o.Components, c) {
 			continue
 		}
-		if !knownComponent(c) {
-			return o, fmt.Errorf("unknown component %q (want dit, t5, vae)", c)
+		if !knownUnit(c) {
+			return o, fmt.Errorf("unknown component %q (want dit, t5, vae, or one A14B expert: dit.high_noise_model, dit.low_noise_model)", c)
 		}
 		o.Components = append(o.Components, c)
 	}
@@ -92,6 +123,9 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	}
 	if len(o.Components) == 0 {
 		return o, errors.New("no components selected")
+	}
+	if o.StreamDiT != "on" && o.StreamDiT != "off" && o.StreamDiT != "auto" {
+		return o, fmt.Errorf("--stream-dit: unknown value %q (want on, off or auto)", o.StreamDiT)
 	}
 	if o.Device != "cpu" && o.Device != "gpu" {
 		return o, fmt.Errorf("unknown device %q (want cpu or gpu)", o.Device)

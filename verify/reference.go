@@ -10,6 +10,7 @@ import (
 
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/internal/safefs"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/tensor"
 	"github.com/x448/float16"
 )
@@ -73,27 +74,54 @@ var referenceIO = map[string]struct{ inputs, outputs map[string]string }{
 	},
 }
 
-// inputs reads a component's reference inputs and expected outputs, and
-// the DiT sequence length. It returns nil maps when the reference file has
-// no tensors for the component.
-func (r *referenceSet) inputs(component string) (in, want map[string]HostTensor, seqLen int, err error) {
-	io := referenceIO[component]
-	prefix := component + "."
+// expertPrefix is an A14B reference's prefix of an expert's timestep and
+// output (high.input.t → high.output).
+var expertPrefix = map[layout.Expert]string{layout.ExpertHigh: "high", layout.ExpertLow: "low"}
+
+// unitIO is referenceIO for a unit. An A14B expert shares the latent, the
+// context and (I2V) the conditioning y (dit.input.x|context|y) and has its
+// own timestep and output (high|low.input.t → high|low.output).
+func unitIO(name string, r *referenceSet) (inputs, outputs map[string]string) {
+	component, e := splitUnit(name)
+	if e == "" {
+		io := referenceIO[component]
+		return io.inputs, io.outputs
+	}
+	p := expertPrefix[e]
+	inputs = map[string]string{"dit.input.x": "x", "dit.input.context": "context", p + ".input.t": "t"}
+	if _, ok := r.src.Lookup("dit.input.y"); ok {
+		inputs["dit.input.y"] = "y"
+	}
+	return inputs, map[string]string{"output": p + ".output"}
+}
+
+// inputs reads a unit's reference inputs and expected outputs, and the DiT
+// sequence length. It returns nil maps when the reference file has no
+// tensors for the unit: none of its component's ("t5.*"; for an A14B
+// expert neither "dit.*" nor its own "high.*").
+func (r *referenceSet) inputs(name string) (in, want map[string]HostTensor, seqLen int, err error) {
+	inputs, outputs := unitIO(name, r)
+	prefixes := []string{componentOf(name) + "."}
+	if _, e := splitUnit(name); e != "" {
+		prefixes = append(prefixes, expertPrefix[e]+".")
+	}
 	present := false
 	for _, info := range r.src.Tensors() {
-		present = present || strings.HasPrefix(info.Name, prefix)
+		for _, p := range prefixes {
+			present = present || strings.HasPrefix(info.Name, p)
+		}
 	}
 	if !present {
 		return nil, nil, 0, nil
 	}
 	in, want = map[string]HostTensor{}, map[string]HostTensor{}
-	for file, name := range io.inputs {
-		if in[name], err = r.read(file); err != nil {
+	for file, input := range inputs {
+		if in[input], err = r.read(file); err != nil {
 			return nil, nil, 0, err
 		}
 	}
-	for name, file := range io.outputs {
-		if want[name], err = r.read(file); err != nil {
+	for output, file := range outputs {
+		if want[output], err = r.read(file); err != nil {
 			return nil, nil, 0, err
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // defaultSpecs are the deterministic inputs used when no golden file says
@@ -55,12 +57,13 @@ func run(o Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	if !dir.hasAnyComponent(o.Components) {
-		return fmt.Errorf("%s: not a converted directory (none of %s found)", o.Dir, dir.expectedFiles(o.Components))
+	units := dir.units(o.Components)
+	if !dir.hasAnyComponent(units) {
+		return fmt.Errorf("%s: not a converted directory (none of %s found)", o.Dir, dir.expectedFiles(units))
 	}
 	recorded := &Golden{Schema: GoldenSchema, Description: "recorded by wanconv verify from " + filepath.Base(filepath.Clean(o.Dir)),
 		Components: map[string]*ComponentGolden{}}
-	for _, name := range o.Components {
+	for _, name := range units {
 		start := time.Now()
 		c := &ComponentReport{Name: name, DTypes: map[string]int{}}
 		rep.Components = append(rep.Components, c)
@@ -112,7 +115,8 @@ func verifyComponent(o Options, dir *convertedDir, name string, cg *ComponentGol
 // pass (compared with golden when given) and, with a reference set, the
 // upstream inputs (compared element by element).
 func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) error {
-	spec := defaultSpecs[name]
+	component := componentOf(name)
+	spec := defaultSpecs[component]
 	if o.Seed != 0 {
 		spec.Seed = o.Seed
 	}
@@ -123,7 +127,16 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	if err != nil {
 		return err
 	}
-	job := forwardJob{Component: name, Files: files, Config: dir.Config, Layout: dir.layoutOf(name), Device: o.Device, Spec: spec}
+	job := forwardJob{Component: component, Files: files, Checkpoint: dir.checkpoint(name), Config: dir.configOf(name),
+		Layout: dir.layoutOf(name), Device: o.Device, Spec: spec}
+	if component == string(mapping.ComponentDiT) {
+		if job.Stream, err = o.streamDiT(files); err != nil {
+			return err
+		}
+		if job.Stream {
+			c.note("forward.streamed", "block-streamed forward: each block's weights read, evaluated and released in turn")
+		}
+	}
 	var want map[string]HostTensor
 	if ref != nil {
 		inputs, outputs, seqLen, err := ref.inputs(name)
@@ -151,7 +164,7 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	if want != nil {
 		tol := o.RefTolerance
 		if tol == 0 {
-			tol = referenceTolerance(name, c.DTypes)
+			tol = referenceTolerance(component, c.DTypes)
 		}
 		compareReference(res.RefOutputs, want, tol, c)
 	}

@@ -40,7 +40,8 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *Comp
 
 	lay := dir.layoutOf(name)
 	c.Layout = string(lay)
-	arch, err := mapping.CheckConvertedLayout(lay, mapping.Component(name), infos, dir.Config)
+	component := mapping.Component(componentOf(name))
+	arch, err := mapping.CheckConvertedLayout(lay, component, infos, dir.configOf(name))
 	var pe *mapping.PlanError
 	switch {
 	case errors.As(err, &pe):
@@ -57,7 +58,7 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, c *Comp
 			c.Arch = b
 		}
 	}
-	if lay == mapping.LayoutMLXVideo && name == string(mapping.ComponentDiT) {
+	if lay == mapping.LayoutMLXVideo && component == mapping.ComponentDiT {
 		checkMLXVideoConfig(dir, arch, c)
 	}
 
