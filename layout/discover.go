@@ -22,6 +22,10 @@ const (
 	KindMixed     = "mixed"     // files of both
 )
 
+// ErrNoCheckpoint is Discover's error for a directory with no Wan2.2
+// checkpoint file at all (errors.Is tells it from a contradictory one).
+var ErrNoCheckpoint = errors.New("no Wan2.2 checkpoint found")
+
 // MaxConfigSize caps config.json and the manifest: larger files are refused
 // rather than read (the real ones are under 10 kB).
 const MaxConfigSize = 1 << 20
@@ -163,7 +167,7 @@ func Discover(dir string) (*Dir, error) {
 	})
 	switch {
 	case len(d.Found) == 0:
-		return nil, fmt.Errorf("%s: no Wan2.2 checkpoint found (expected %s or %s)", dir,
+		return nil, fmt.Errorf("%s: %w (expected %s or %s)", dir, ErrNoCheckpoint,
 			strings.Join(lastCandidates(ReleaseCandidates), ", "), strings.Join(lastCandidates(Wanconv.Candidates), ", "))
 	case len(kinds) > 1:
 		d.Kind = KindMixed
