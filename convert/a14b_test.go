@@ -3,6 +3,7 @@ package convert
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,15 +87,14 @@ func TestConvertA14B(t *testing.T) {
 		src := readA14BRelease(t, golden.TinyA14BRelease(k))
 		for _, l := range layout.Layouts {
 			out := filepath.Join(t.TempDir(), "out")
-			var err error
-			code, stdout, stderr := runCLI(t, context.Background(), "--dtype", "keep", "--layout", string(l.Name), golden.TinyA14BRelease(k), out)
-			require.Equal(t, 0, code, "%s %s: %s", k, l.Name, stderr)
+			sum, err := Convert(context.Background(), Options{SrcDir: golden.TinyA14BRelease(k), OutDir: out, DType: "keep", Layout: string(l.Name)})
+			require.NoError(t, err, "%s %s", k, l.Name)
 			require.Equal(t, a14bOutputs[l.Name], treeFiles(t, out), "%s %s", k, l.Name)
 			want := 0
 			for _, ts := range src {
 				want += len(ts)
 			}
-			require.Contains(t, stdout, itoa(want)+" tensors")
+			require.Equal(t, want, sum.Tensors)
 
 			got := readA14BConverted(t, out, l)
 			for p, tensors := range src {
@@ -131,8 +131,6 @@ func TestConvertA14B(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
-
 // checkA14BManifest: the one manifest names the release kind, each expert's
 // files and both experts' architectures; mlx-video's config.json is its
 // A14B preset.
@@ -142,10 +140,10 @@ func checkA14BManifest(t *testing.T, out string, k golden.A14B, l layout.Convert
 	raw, err := os.ReadFile(filepath.Join(out, layout.Manifest))
 	require.NoError(t, err)
 	var m struct {
-		Release       string         `json:"release"`
-		Layout        string         `json:"layout"`
-		Architectures map[string]any `json:"architectures"`
-		Files         []OutputFile   `json:"files"`
+		Release       string                 `json:"release"`
+		Layout        string                 `json:"layout"`
+		Architectures map[string]any         `json:"architectures"`
+		Files         []layout.ManifestEntry `json:"files"`
 	}
 	require.NoError(t, json.Unmarshal(raw, &m))
 	require.Equal(t, kind, m.Release)
@@ -160,9 +158,9 @@ func checkA14BManifest(t *testing.T, out string, k golden.A14B, l layout.Convert
 	var paths []string
 	for _, f := range m.Files {
 		paths = append(paths, f.Path)
-		if f.Component == "dit" {
-			require.Contains(t, []string{"high_noise_model", "low_noise_model"}, f.Expert, f.Path)
-			require.Contains(t, f.Path, f.Expert)
+		if f.Component == mapping.ComponentDiT {
+			require.Contains(t, layout.Experts, f.Expert, f.Path)
+			require.Contains(t, f.Path, string(f.Expert))
 		} else {
 			require.Empty(t, f.Expert, f.Path)
 		}
@@ -181,7 +179,7 @@ func checkA14BManifest(t *testing.T, out string, k golden.A14B, l layout.Convert
 	require.NoError(t, err)
 	var cfg map[string]any
 	require.NoError(t, json.Unmarshal(raw, &cfg))
-	require.ElementsMatch(t, mapping.MLXVideoConfigFields(), mapsKeys(cfg))
+	require.ElementsMatch(t, mapping.MLXVideoConfigFields(), slices.Collect(maps.Keys(cfg)))
 	want := map[golden.A14B]map[string]any{
 		golden.T2VA14B: {"model_type": "t2v", "in_dim": 16.0, "boundary": 0.875, "sample_shift": 12.0, "sample_guide_scale": []any{3.0, 4.0}, "max_area": 0.0},
 		golden.I2VA14B: {"model_type": "i2v", "in_dim": 36.0, "boundary": 0.9, "sample_shift": 5.0, "sample_guide_scale": []any{3.5, 3.5}, "max_area": 901120.0},
@@ -218,19 +216,19 @@ func TestConvertA14BBadReleases(t *testing.T) {
 		r := copyTree(t, golden.TinyA14BRelease(golden.T2VA14B))
 		c.edit(r)
 		out := filepath.Join(t.TempDir(), "out")
-		code, _, stderr := runCLI(t, context.Background(), "--quiet", r, out)
-		require.Equal(t, ExitBadInput, code, "%s: %s", name, stderr)
+		_, err := Convert(context.Background(), Options{SrcDir: r, OutDir: out, Quiet: true})
+		requireInputError(t, err)
 		for _, w := range c.want {
-			require.Contains(t, stderr, w, name)
+			require.ErrorContains(t, err, w, name)
 		}
 		require.Empty(t, treeFiles(t, out), name)
 	}
 	// The Wan2.1 VAE with a single-model release.
 	r := copyTree(t, tinyDir)
 	require.NoError(t, os.Rename(filepath.Join(r, layout.ReleaseVAE), filepath.Join(r, layout.ReleaseVAE21)))
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", r, filepath.Join(t.TempDir(), "out"))
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, "Wan2.1_VAE.pth is the Wan2.1 VAE of the A14B releases, but there are no high_noise_model/ and low_noise_model/ experts")
+	_, err := Convert(context.Background(), Options{SrcDir: r, OutDir: filepath.Join(t.TempDir(), "out"), Quiet: true})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "Wan2.1_VAE.pth is the Wan2.1 VAE of the A14B releases, but there are no high_noise_model/ and low_noise_model/ experts")
 }
 
 // TestForceReplacesA14B: a second conversion with --force replaces exactly
@@ -238,16 +236,17 @@ func TestConvertA14BBadReleases(t *testing.T) {
 // expert folder stays.
 func TestForceReplacesA14B(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	rel := golden.TinyA14BRelease(golden.I2VA14B)
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", rel, out)
-	require.Equal(t, 0, code, stderr)
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", rel, out)
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, "already holds configuration.json, google/umt5-xxl, high_noise_model, low_noise_model")
+	opt := Options{SrcDir: golden.TinyA14BRelease(golden.I2VA14B), OutDir: out, Quiet: true}
+	_, err := Convert(context.Background(), opt)
+	require.NoError(t, err)
+	_, err = Convert(context.Background(), opt)
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "already holds configuration.json, google/umt5-xxl, high_noise_model, low_noise_model")
 	notes := filepath.Join(out, "high_noise_model", "notes.txt")
 	require.NoError(t, os.WriteFile(notes, []byte("mine"), 0o644))
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", rel, out)
-	require.Equal(t, 0, code, stderr)
+	opt.Force = true
+	_, err = Convert(context.Background(), opt)
+	require.NoError(t, err)
 	require.Equal(t, append(slices.Clone(a14bOutputs[mapping.LayoutWanconv][:6]), append([]string{"high_noise_model/notes.txt"},
 		a14bOutputs[mapping.LayoutWanconv][6:]...)...), treeFiles(t, out))
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/wanconv/wanconv/internal/safefs"
-	"github.com/wanconv/wanconv/internal/units"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 )
@@ -26,7 +25,7 @@ type Summary struct {
 	Bytes    int64 // bytes of the safetensors outputs
 	Seconds  float64
 	Warnings []string
-	Manifest *Manifest
+	Manifest *layout.ManifestDoc
 }
 
 // Convert turns the Wan2.2 release in opt.SrcDir into the MLX layout in
@@ -115,7 +114,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	sum := &Summary{OutDir: r.OutDir, Warnings: warnings, Manifest: m}
 	for i, f := range cp.files {
-		m.addTensorFile(f, written[i])
+		addTensorFile(m, f, written[i])
 		sum.Bytes += written[i].bytes
 	}
 	sum.Tensors, sum.Params = paramCount(cp.files)
@@ -130,10 +129,10 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		if err := writeNewFile(st.path(g.Path), g.data); err != nil {
 			return nil, err
 		}
-		m.Files = append(m.Files, g.OutputFile)
+		m.Files = append(m.Files, g.ManifestEntry)
 	}
 	m.Warnings = append(m.Warnings, warnings...)
-	m.sortFiles()
+	sortFiles(m)
 	mj, err := encodeJSON(m)
 	if err != nil {
 		return nil, err
@@ -200,7 +199,7 @@ func outputNames(inv *inventory, cp *conversionPlan, r *resolvedOptions) []strin
 }
 
 // copyVerbatim copies config files and the tokenizer folder into staging.
-func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest) error {
+func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *layout.ManifestDoc) error {
 	for _, rel := range inv.copies {
 		if inv.ditConfigs[rel] && st.generatesConfig {
 			continue // the layout writes its own config.json
@@ -213,7 +212,7 @@ func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest)
 		if err != nil {
 			return err
 		}
-		m.Files = append(m.Files, OutputFile{Path: filepath.ToSlash(rel), Kind: "copy", SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n})
+		m.Files = append(m.Files, layout.ManifestEntry{Path: filepath.ToSlash(rel), Kind: "copy", SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n})
 	}
 	return nil
 }
@@ -223,15 +222,9 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// summaryLine is the one-line report Main prints.
-func (s *Summary) summaryLine() string {
-	return fmt.Sprintf("wanconv: %d files, %d tensors, %d parameters, %s in %.1f s → %s",
-		s.Files, s.Tensors, s.Params, units.Bytes(s.Bytes), s.Seconds, s.OutDir)
-}
-
 // generated is a small output file the converter writes itself.
 type generated struct {
-	OutputFile
+	layout.ManifestEntry
 	data []byte
 }
 
@@ -245,7 +238,7 @@ func generatedFiles(r *resolvedOptions, inv *inventory, cp *conversionPlan) ([]g
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, generated{OutputFile{Path: d.names.DiTIndex(), Kind: "index", Component: "dit", Expert: string(d.expert),
+			out = append(out, generated{layout.ManifestEntry{Path: d.names.DiTIndex(), Kind: "index", Component: mapping.ComponentDiT, Expert: d.expert,
 				SHA256: sha256Hex(idx), Bytes: int64(len(idx))}, idx})
 		}
 	}
@@ -254,7 +247,7 @@ func generatedFiles(r *resolvedOptions, inv *inventory, cp *conversionPlan) ([]g
 		if err != nil {
 			return nil, inputError(fmt.Errorf("--layout mlx-video: %w", err))
 		}
-		out = append(out, generated{OutputFile{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
+		out = append(out, generated{layout.ManifestEntry{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
 	}
 	return out, nil
 }

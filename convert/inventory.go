@@ -29,19 +29,9 @@ const (
 	srcTokenizer     = layout.Tokenizer
 )
 
-// SourceFile is one input file as recorded in the manifest.
-type SourceFile struct {
-	Path  string `json:"path"` // relative to the source directory, slash-separated
-	Bytes int64  `json:"bytes"`
-}
-
-// maxConfigJSON caps config.json, which is read into memory (the real
-// one is under 1 kB); maxIndexJSON caps the DiT index (as the safetensors
-// reader does).
-const (
-	maxConfigJSON = 4 << 20
-	maxIndexJSON  = 100 << 20
-)
+// maxIndexJSON caps the DiT index (as the safetensors reader does);
+// config.json is capped at layout.MaxConfigSize.
+const maxIndexJSON = 100 << 20
 
 // part is one network of the release: a component and, for a DiT of an
 // A14B release, its expert.
@@ -70,9 +60,9 @@ type inventory struct {
 	parts   []part              // the DiT(s), then T5 and VAE
 	configs map[part][]byte     // each DiT's config.json
 	sources sourceSet
-	paths   map[part]string // path shown in messages
-	files   []SourceFile    // every input file, sorted by path
-	copies  []string        // files copied verbatim (relative paths)
+	paths   map[part]string     // path shown in messages
+	files   []layout.SourceFile // every input file, sorted by path
+	copies  []string            // files copied verbatim (relative paths)
 	// ditConfigs are the copies that are a DiT's config.json (replaced by
 	// the mlx-video layout's own config.json).
 	ditConfigs map[string]bool
@@ -132,7 +122,7 @@ func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err er
 		}
 		inv.copies = append(inv.copies, cfg)
 		inv.ditConfigs[cfg] = true
-		raw, err := root.ReadFile(cfg, maxConfigJSON)
+		raw, err := root.ReadFile(cfg, layout.MaxConfigSize)
 		if err != nil {
 			problems = append(problems, err)
 		} else if !json.Valid(raw) {
@@ -234,7 +224,7 @@ func (inv *inventory) recordFiles() error {
 		if err != nil {
 			return err
 		}
-		inv.files = append(inv.files, SourceFile{Path: filepath.ToSlash(r), Bytes: st.Size()})
+		inv.files = append(inv.files, layout.SourceFile{Path: filepath.ToSlash(r), Bytes: st.Size()})
 	}
 	return nil
 }

@@ -7,69 +7,35 @@ import (
 	"os"
 	"sort"
 
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 )
 
-// Manifest describes a converted directory. It holds nothing time- or
-// host-dependent, so converting the same release twice gives the same bytes.
-type Manifest struct {
-	Tool    string `json:"tool"`
-	Version string `json:"version"`
-	Format  string `json:"format"`
-	Layout  string `json:"layout"`
-	// Release is the release kind (ti2v-5B, t2v-A14B, i2v-A14B); empty for
-	// a single model of no Wan2.2 release.
-	Release      string            `json:"release,omitempty"`
-	DTypes       map[string]string `json:"dtypes"` // component → requested dtype
-	MaxShardSize int64             `json:"max_shard_size"`
-	// Architectures holds each component's architecture as inferred by
-	// the mapping package (mapping.DiTArch, T5Arch, VAEArch); for an A14B
-	// release "dit" maps each expert to its architecture.
-	Architectures map[string]any `json:"architectures"`
-	Sources       []SourceFile   `json:"sources"`
-	Files         []OutputFile   `json:"files"`
-	Warnings      []string       `json:"warnings"`
-}
-
-// OutputFile is one file of the converted directory.
-type OutputFile struct {
-	Path      string `json:"path"`
-	Kind      string `json:"kind"` // "safetensors", "index" or "copy"
-	Component string `json:"component,omitempty"`
-	// Expert is the A14B expert a DiT file belongs to.
-	Expert     string `json:"expert,omitempty"`
-	SHA256     string `json:"sha256"`
-	Bytes      int64  `json:"bytes"`
-	Tensors    int    `json:"tensors,omitempty"`
-	Parameters int64  `json:"parameters,omitempty"`
-	DType      string `json:"dtype,omitempty"` // output dtype(s), "+"-joined when mixed
-	// TensorSHA256 maps every tensor of a safetensors file to the sha256 of
-	// its data bytes, so a verifier can name the tensor a corruption hit.
-	TensorSHA256 map[string]string `json:"tensor_sha256,omitempty"`
-}
-
-func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *Manifest {
-	m := &Manifest{Tool: "wanconv", Version: Version, Format: "mlx", Layout: string(opt.layout.Name), Release: string(cp.kind),
-		DTypes: map[string]string{}, MaxShardSize: opt.MaxShardSize, Architectures: map[string]any{}, Sources: inv.files, Warnings: []string{}}
+// newManifest starts the manifest (layout.ManifestDoc) of a conversion: for
+// an A14B release "dit" maps each expert to its architecture.
+func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *layout.ManifestDoc {
+	m := &layout.ManifestDoc{Tool: layout.ManifestTool, Version: Version, Format: "mlx", Layout: string(opt.layout.Name),
+		Release: cp.kind, DTypes: map[mapping.Component]string{}, MaxShardSize: opt.MaxShardSize,
+		Architectures: map[mapping.Component]any{}, Sources: inv.files, Warnings: []string{}}
 	for _, c := range mapping.Components {
-		m.DTypes[string(c)] = dtypeLabel(opt.dtypes[c])
+		m.DTypes[c] = dtypeLabel(opt.dtypes[c])
 	}
-	experts := map[string]any{}
+	experts := map[layout.Expert]any{}
 	for _, p := range inv.parts {
 		if p.expert != "" {
-			experts[string(p.expert)] = cp.archs[p]
+			experts[p.expert] = cp.archs[p]
 		} else {
-			m.Architectures[string(p.component)] = cp.archs[p]
+			m.Architectures[p.component] = cp.archs[p]
 		}
 	}
 	if len(experts) > 0 {
-		m.Architectures[string(mapping.ComponentDiT)] = experts
+		m.Architectures[mapping.ComponentDiT] = experts
 	}
 	return m
 }
 
 // addTensorFile records a written safetensors file.
-func (m *Manifest) addTensorFile(f *plannedFile, w writtenFile) {
+func addTensorFile(m *layout.ManifestDoc, f *plannedFile, w writtenFile) {
 	names := make([]string, len(f.dtypes))
 	for i, d := range f.dtypes {
 		names[i] = d.Name()
@@ -82,13 +48,13 @@ func (m *Manifest) addTensorFile(f *plannedFile, w writtenFile) {
 		}
 		dt += n
 	}
-	m.Files = append(m.Files, OutputFile{Path: f.name, Kind: "safetensors", Component: string(f.part.component), Expert: string(f.part.expert),
+	m.Files = append(m.Files, layout.ManifestEntry{Path: f.name, Kind: "safetensors", Component: f.part.component, Expert: f.part.expert,
 		SHA256: w.sha256, Bytes: w.bytes, Tensors: len(f.tensors), Parameters: f.params, DType: dt,
 		TensorSHA256: w.tensorSHA256})
 }
 
-// sortFiles orders Files by path.
-func (m *Manifest) sortFiles() {
+// sortFiles orders a manifest's Files by path.
+func sortFiles(m *layout.ManifestDoc) {
 	sort.Slice(m.Files, func(a, b int) bool { return m.Files[a].Path < m.Files[b].Path })
 }
 

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/internal/mlxvideoref"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
@@ -22,8 +24,8 @@ import (
 // give for the upstream tensor, with the bytes of the default layout.
 func TestConvertMLXVideoLayout(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "mv")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--layout", "mlx-video", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Layout: "mlx-video"})
+	require.NoError(t, err)
 	require.Equal(t, []string{
 		"config.json", "configuration.json", "google", "google/umt5-xxl", "google/umt5-xxl/special_tokens_map.json",
 		"model.safetensors", "t5_encoder.safetensors", "vae.safetensors", "wanconv-manifest.json",
@@ -36,8 +38,8 @@ func TestConvertMLXVideoLayout(t *testing.T) {
 		mapping.ComponentVAE: readSafetensors(t, filepath.Join(out, layout.MLXVideo.VAE)),
 	}
 	def := filepath.Join(t.TempDir(), "default")
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, def)
-	require.Equal(t, 0, code, stderr)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: def})
+	require.NoError(t, err)
 	base := readConverted(t, def)
 	wantDType := map[mapping.Component]tensor.DType{mapping.ComponentDiT: tensor.BF16, mapping.ComponentT5: tensor.BF16, mapping.ComponentVAE: tensor.F32}
 	for _, c := range mapping.Components {
@@ -65,28 +67,39 @@ func TestConvertMLXVideoLayout(t *testing.T) {
 	require.NoError(t, err)
 	var cfg map[string]any
 	require.NoError(t, json.Unmarshal(raw, &cfg))
-	require.ElementsMatch(t, mapping.MLXVideoConfigFields(), mapsKeys(cfg))
-	require.Equal(t, false, cfg["dual_model"])
-	require.Equal(t, "ti2v", cfg["model_type"])
-	require.Equal(t, float64(128), cfg["dim"])
-	require.Equal(t, float64(48), cfg["vae_z_dim"])
-	var m Manifest
-	raw, err = os.ReadFile(filepath.Join(out, layout.Manifest))
+	// Every WanModelConfig field, each with the value the upstream configs
+	// of the tiny release give (golden.json), in the dataclass's order.
+	facts, err := os.ReadFile(golden.TinyFacts())
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(raw, &m))
+	wantCfg, err := mlxvideoref.TI2VConfig(facts)
+	require.NoError(t, err)
+	require.Equal(t, wantCfg, cfg)
+	require.Equal(t, mlxvideoref.Fields, jsonKeyOrder(t, raw))
+	m, err := layout.ReadManifest(filepath.Join(out, layout.Manifest))
+	require.NoError(t, err)
 	require.Equal(t, "mlx-video", m.Layout)
 
-	code, _, stderr = runCLI(t, context.Background(), "--layout", "diffusers", tinyDir, filepath.Join(t.TempDir(), "x"))
-	require.Equal(t, 2, code)
-	require.Contains(t, stderr, `--layout: unknown layout "diffusers" (want wanconv or mlx-video)`)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: filepath.Join(t.TempDir(), "x"), Layout: "diffusers"})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, `--layout: unknown layout "diffusers" (want wanconv or mlx-video)`)
 }
 
-func mapsKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// jsonKeyOrder lists the top-level keys of a JSON object in file order.
+func jsonKeyOrder(t *testing.T, raw []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	require.NoError(t, err)
+	require.Equal(t, json.Delim('{'), tok)
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		require.NoError(t, err)
+		keys = append(keys, tok.(string))
+		var skip json.RawMessage
+		require.NoError(t, dec.Decode(&skip))
 	}
-	return out
+	return keys
 }
 
 func readMetadata(t *testing.T, path string) map[string]string {

@@ -1,7 +1,6 @@
 package convert
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,9 +19,6 @@ import (
 // missing parents, remembered) is created; its lock is taken; an
 // interrupted commit is recovered and stale staging directories removed;
 // only then are existing outputs examined, under the lock.
-
-// maxManifestBytes caps the previous manifest read for --force.
-const maxManifestBytes = 64 << 20
 
 // outDir is a locked OUT_DIR.
 type outDir struct {
@@ -242,22 +238,17 @@ func (d *outDir) previousOutputs(force bool) ([]string, error) {
 	if len(found) > 0 && !force {
 		return nil, usageErrorf("output directory %s already holds %s; use --force to replace", d.path, strings.Join(found, ", "))
 	}
-	raw, err := d.o.ReadFile(outManifest, maxManifestBytes)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, inputError(fmt.Errorf("previous manifest: %w", err))
-	}
-	var m struct {
-		Tool  string `json:"tool"`
-		Files []struct {
-			Path string `json:"path"`
-		} `json:"files"`
-	}
 	mpath := d.o.Path(outManifest)
-	if err := json.Unmarshal(raw, &m); err != nil || m.Tool != "wanconv" {
+	// read inside the locked OUT_DIR, never through a link
+	m, err := layout.ReadManifestWith(func(_ string, max int64) ([]byte, error) { return d.o.ReadFile(outManifest, max) }, mpath)
+	var bad *layout.ManifestError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case errors.As(err, &bad), err == nil && m.Tool != layout.ManifestTool:
 		return nil, usageErrorf("%s is not a wanconv manifest; --force replaces only what a wanconv manifest lists", mpath)
+	case err != nil:
+		return nil, inputError(fmt.Errorf("previous manifest: %w", err))
 	}
 	prev := []string{outManifest}
 	for _, f := range m.Files {

@@ -37,8 +37,8 @@ var a14bFacts = map[string]struct {
 func TestFullSizeA14BRelease(t *testing.T) {
 	for _, mt := range []string{"t2v", "i2v"} {
 		dir := writeFullSizeA14B(t, mt)
-		code, out, errs := run("--json", dir)
-		require.Equal(t, 0, code, errs)
+		out, refused := describe(dir, Options{}, true)
+		require.Empty(t, refused)
 		var doc struct {
 			Input      string `json:"input"`
 			Release    string `json:"release"`

@@ -146,3 +146,14 @@ func (r *Report) Errors() []error {
 	}
 	return errs
 }
+
+// Invalid is everything that makes the input invalid or incomplete: the
+// failed components (Errors) and one error per component a directory
+// lacks. cmd/inspect prints them and exits 2.
+func (r *Report) Invalid() []error {
+	errs := r.Errors()
+	for _, c := range r.MissingComponents {
+		errs = append(errs, fmt.Errorf("%s: no %s component found", r.Path, c))
+	}
+	return errs
+}

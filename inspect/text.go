@@ -24,6 +24,13 @@ var inputTitles = map[string]string{
 	InputPth:         "PyTorch checkpoint",
 }
 
+// WriteJSON writes the JSON report (schema: JSON.md), indented.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
 // WriteText renders a report for people.
 func WriteText(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}

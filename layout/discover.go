@@ -26,8 +26,9 @@ const (
 // checkpoint file at all (errors.Is tells it from a contradictory one).
 var ErrNoCheckpoint = errors.New("no Wan2.2 checkpoint found")
 
-// MaxConfigSize caps config.json and the manifest: larger files are refused
-// rather than read (the real ones are under 10 kB).
+// MaxConfigSize caps config.json wherever it is read (a release's, a
+// converted directory's): larger files are refused rather than read (the
+// real ones are under 10 kB). The manifest has MaxManifestSize.
 const MaxConfigSize = 1 << 20
 
 // Found is one component located in a directory.
@@ -233,7 +234,7 @@ func Shards(path string) ([]string, error) {
 	return out, nil
 }
 
-// ReadSmall reads a small JSON file (config.json, the manifest) through
+// ReadSmall reads a small JSON file (config.json) through
 // safefs: regular files only, never blocking on a FIFO, at most
 // MaxConfigSize bytes whatever the file claims.
 func ReadSmall(path string) ([]byte, error) {

@@ -122,90 +122,56 @@ func (a *VAE21Arch) RequiredTorch() []tensor.Info {
 		return nil
 	}
 	var r reqList
-	conv3 := func(name string, out, in, kt, kh, kw int) {
-		r.add(name+".weight", out, in, kt, kh, kw)
-		r.add(name+".bias", out)
-	}
-	conv2 := func(name string, out, in int) {
-		r.add(name+".weight", out, in, 3, 3)
-		r.add(name+".bias", out)
-	}
-	residual := func(p string, in, out int) {
-		r.add(p+".residual.0.gamma", in, 1, 1, 1)
-		conv3(p+".residual.2", out, in, 3, 3, 3)
-		r.add(p+".residual.3.gamma", out, 1, 1, 1)
-		conv3(p+".residual.6", out, out, 3, 3, 3)
-		if in != out {
-			conv3(p+".shortcut", out, in, 1, 1, 1)
-		}
-	}
-	attention := func(p string, c int) {
-		r.add(p+".norm.gamma", c, 1, 1)
-		r.add(p+".to_qkv.weight", 3*c, c, 1, 1)
-		r.add(p+".to_qkv.bias", 3*c)
-		r.add(p+".proj.weight", c, c, 1, 1)
-		r.add(p+".proj.bias", c)
-	}
-	middle := func(p string, c int) {
-		residual(p+".middle.0", c, c)
-		attention(p+".middle.1", c)
-		residual(p+".middle.2", c, c)
-	}
-	head := func(p string, in, out int) {
-		r.add(p+".head.0.gamma", in, 1, 1, 1)
-		conv3(p+".head.2", out, in, 3, 3, 3)
-	}
-	flag := func(flags []bool, i int) bool { return i < len(flags) && flags[i] }
 
 	enc := a.EncoderDims()
-	conv3("encoder.conv1", enc[0], vae21ImageChannels, 3, 3, 3)
+	r.conv3("encoder.conv1", enc[0], vae21ImageChannels, 3, 3, 3)
 	k := 0
 	item := func(p string) string { k++; return fmt.Sprintf("%s.%d", p, k-1) }
 	for i := 0; i < n; i++ {
 		in, out := enc[i], enc[i+1]
 		for j := 0; j < a.NumResBlocks; j++ {
-			residual(item("encoder.downsamples"), in, out)
+			r.vaeResidual(item("encoder.downsamples"), in, out)
 			if a.HasAttn(EncoderScale(i)) {
-				attention(item("encoder.downsamples"), out)
+				r.vaeAttention(item("encoder.downsamples"), out)
 			}
 			in = out
 		}
 		if i != n-1 {
 			p := item("encoder.downsamples")
-			conv2(p+".resample.1", out, out)
-			if flag(a.TemperalDownsample, i) {
-				conv3(p+".time_conv", out, out, 3, 1, 1)
+			r.conv2(p+".resample.1", out, out)
+			if flagAt(a.TemperalDownsample, i) {
+				r.conv3(p+".time_conv", out, out, 3, 1, 1)
 			}
 		}
 	}
-	middle("encoder", enc[n])
-	head("encoder", enc[n], 2*a.ZDim)
+	r.vaeMiddle("encoder", enc[n])
+	r.vaeHead("encoder", enc[n], 2*a.ZDim)
 
-	conv3("conv1", 2*a.ZDim, 2*a.ZDim, 1, 1, 1)
-	conv3("conv2", a.ZDim, a.ZDim, 1, 1, 1)
+	r.conv3("conv1", 2*a.ZDim, 2*a.ZDim, 1, 1, 1)
+	r.conv3("conv2", a.ZDim, a.ZDim, 1, 1, 1)
 
 	dec, up := a.DecoderDims(), a.TemperalUpsample()
-	conv3("decoder.conv1", dec[0], a.ZDim, 3, 3, 3)
-	middle("decoder", dec[0])
+	r.conv3("decoder.conv1", dec[0], a.ZDim, 3, 3, 3)
+	r.vaeMiddle("decoder", dec[0])
 	k = 0
 	for i := 0; i < n; i++ {
 		in, out := a.DecoderIn(i), dec[i+1]
 		for j := 0; j <= a.NumResBlocks; j++ {
-			residual(item("decoder.upsamples"), in, out)
+			r.vaeResidual(item("decoder.upsamples"), in, out)
 			if a.HasAttn(DecoderScale(i, n)) {
-				attention(item("decoder.upsamples"), out)
+				r.vaeAttention(item("decoder.upsamples"), out)
 			}
 			in = out
 		}
 		if i != n-1 {
 			p := item("decoder.upsamples")
-			conv2(p+".resample.1", out/2, out)
-			if flag(up, i) {
-				conv3(p+".time_conv", 2*out, out, 3, 1, 1)
+			r.conv2(p+".resample.1", out/2, out)
+			if flagAt(up, i) {
+				r.conv3(p+".time_conv", 2*out, out, 3, 1, 1)
 			}
 		}
 	}
-	head("decoder", dec[n], vae21ImageChannels)
+	r.vaeHead("decoder", dec[n], vae21ImageChannels)
 	return r.sorted()
 }
 

@@ -5,12 +5,15 @@ package verify
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/golden"
+	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // convertA14B converts a tiny A14B release (dtype "" = the default policy)
@@ -25,7 +28,7 @@ func convertA14B(t *testing.T, k golden.A14B, dtype, layoutName string) string {
 }
 
 // a14bUnits are the reports of an A14B directory, in verification order.
-var a14bUnits = []string{"dit.high_noise_model", "dit.low_noise_model", "t5", "vae"}
+var a14bUnits = []string{"dit high_noise_model", "dit low_noise_model", "t5", "vae"}
 
 // TestReferenceA14B: both tiny A14B releases, converted in both layouts
 // with float32 and with the default dtypes (bfloat16 DiT and T5, float32
@@ -49,7 +52,7 @@ func TestReferenceA14B(t *testing.T) {
 				require.Equal(t, ExitPass, code, "%s %s %q: %v %s", k, layoutName, c.dtype, rep.Problems, rep.Error)
 				names := make([]string, len(rep.Components))
 				for i, r := range rep.Components {
-					names[i] = r.Name
+					names[i] = r.unit().String()
 				}
 				require.Equal(t, a14bUnits, names)
 				errs := referenceErrors(rep)
@@ -59,7 +62,8 @@ func TestReferenceA14B(t *testing.T) {
 				for _, name := range want {
 					e, ok := errs[name]
 					require.True(t, ok, name)
-					require.LessOrEqual(t, e, c.tol[componentOf(name)], "%s %s %q %s", k, layoutName, c.dtype, name)
+					component, _, _ := strings.Cut(name, ".")
+					require.LessOrEqual(t, e, c.tol[component], "%s %s %q %s", k, layoutName, c.dtype, name)
 					t.Logf("%s %-9s %-8s weights, stream %-3s: %-28s max|err|/std(ref) = %.3e", k, layoutName, label(c.dtype), c.stream, name, e)
 				}
 				for _, r := range rep.Components[:2] {
@@ -68,7 +72,7 @@ func TestReferenceA14B(t *testing.T) {
 					for _, ch := range r.Checks {
 						streamed = streamed || ch.Name == "forward.streamed"
 					}
-					require.Equal(t, c.stream == "on", streamed, r.Name)
+					require.Equal(t, c.stream == "on", streamed, r.unit().String())
 				}
 			}
 		}
@@ -93,9 +97,9 @@ func TestShippedA14BGolden(t *testing.T) {
 			require.Equal(t, ExitPass, code, "%s %s: %v %s", k, layoutName, rep.Problems, rep.Error)
 			require.Len(t, rep.Components, 4)
 			for _, c := range rep.Components {
-				require.NotNil(t, c.Forward, c.Name)
-				require.NotNil(t, c.Forward.WorstDeviation, c.Name)
-				require.Less(t, *c.Forward.WorstDeviation, 1e-3, "%s %s %s", k, layoutName, c.Name)
+				require.NotNil(t, c.Forward, c.unit().String())
+				require.NotNil(t, c.Forward.WorstDeviation, c.unit().String())
+				require.Less(t, *c.Forward.WorstDeviation, 1e-3, "%s %s %s", k, layoutName, c.unit())
 			}
 		}
 	}
@@ -115,8 +119,11 @@ func TestA14BWrongReference(t *testing.T) {
 	require.Contains(t, rep.Problems[0], `tensor "dit.input.t" missing`)
 
 	// One expert alone.
-	code, rep = verifyJSON(t, "--reference", golden.TinyA14BReference(golden.T2VA14B), "--components", "dit.low_noise_model", out)
+	code, rep = verifyJSON(t, "--reference", golden.TinyA14BReference(golden.T2VA14B), "--components", "dit", "--experts", "low_noise_model", out)
 	require.Equal(t, ExitPass, code, rep.Problems)
 	require.Len(t, rep.Components, 1)
-	require.Equal(t, "dit.low_noise_model", rep.Components[0].Name)
+	require.Equal(t, unit{mapping.ComponentDiT, layout.ExpertLow}, rep.Components[0].unit())
+	code, _, stderr := runVerify(t, "--experts", "mid_noise_model", out)
+	require.Equal(t, ExitBadInput, code)
+	require.Contains(t, stderr, `--experts: unknown expert "mid_noise_model"`)
 }

@@ -12,7 +12,7 @@ type HostTensor struct {
 
 // forwardJob asks the MLX side to run one component.
 type forwardJob struct {
-	Component string
+	Component mapping.Component
 	// Files are the component's safetensors files (a DiT's shards),
 	// Checkpoint the index or single file they were found through; Config
 	// is the DiT's config.json (heads and model type).

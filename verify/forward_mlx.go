@@ -5,6 +5,7 @@ package verify
 import (
 	"fmt"
 
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/model/dit"
 	"github.com/wanconv/wanconv/model/t5"
@@ -32,11 +33,11 @@ func forwardMLX(job forwardJob) (forwardResult, error) {
 		mlx.ResetPeakMemory()
 		var err error
 		switch job.Component {
-		case "dit":
+		case mapping.ComponentDiT:
 			err = forwardDiT(job, &res)
-		case "t5":
+		case mapping.ComponentT5:
 			err = forwardT5(job, &res)
-		case "vae":
+		case mapping.ComponentVAE:
 			err = forwardVAE(job, &res)
 		default:
 			err = fmt.Errorf("unknown component %q", job.Component)

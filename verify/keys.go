@@ -1,56 +1,33 @@
 package verify
 
 import (
-	"strings"
+	"slices"
 
 	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 )
 
-// Components in the order they are verified.
-var componentOrder = []string{"dit", "t5", "vae"}
-
-func knownComponent(name string) bool {
-	for _, c := range componentOrder {
-		if c == name {
-			return true
-		}
-	}
-	return false
+// knownComponent reports whether name is a Wan2.2 component (dit, t5, vae);
+// they are verified in mapping.Components order.
+func knownComponent(name mapping.Component) bool {
+	return slices.Contains(mapping.Components, name)
 }
 
-// A unit is what one ComponentReport verifies and one golden entry
-// records: a component ("dit", "t5", "vae"), or one expert's DiT of an A14B
-// checkpoint ("dit.high_noise_model", "dit.low_noise_model").
-
-// unitName names the unit of a component and expert ("" for none).
-func unitName(component string, e layout.Expert) string {
-	if e == "" {
-		return component
-	}
-	return component + "." + string(e)
+// unit is what one ComponentReport verifies: a component and, for the DiT
+// of an A14B checkpoint, one of its experts (verified one after the other,
+// high noise first).
+type unit struct {
+	component mapping.Component
+	expert    layout.Expert // "" for a single model, the T5 and the VAE
 }
 
-// splitUnit is unitName's inverse.
-func splitUnit(name string) (component string, e layout.Expert) {
-	c, rest, ok := strings.Cut(name, ".")
-	if !ok {
-		return name, ""
-	}
-	return c, layout.Expert(rest)
-}
+func unitOf(c mapping.Component) unit { return unit{component: c} }
 
-// componentOf is the component a unit belongs to.
-func componentOf(name string) string {
-	c, _ := splitUnit(name)
-	return c
-}
-
-// knownUnit accepts a component or "dit.<expert>".
-func knownUnit(name string) bool {
-	c, e := splitUnit(name)
-	if e == "" {
-		return knownComponent(c)
+// String names the unit in messages: "dit", "t5", "vae" or
+// "dit high_noise_model".
+func (u unit) String() string {
+	if u.expert == "" {
+		return string(u.component)
 	}
-	_, err := layout.ParseExpert(string(e))
-	return c == "dit" && err == nil
+	return string(u.component) + " " + string(u.expert)
 }

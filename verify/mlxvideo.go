@@ -16,7 +16,7 @@ func checkMLXVideoConfig(dir *convertedDir, dit mapping.Arch, c *ComponentReport
 	w := mapping.MLXVideoWeights{Experts: dir.experts()}
 	w.DiT, _ = dit.(*mapping.DiTArch)
 	for _, comp := range []mapping.Component{mapping.ComponentT5, mapping.ComponentVAE} {
-		src, err := dir.open(string(comp))
+		src, err := dir.open(unitOf(comp))
 		if err != nil {
 			continue
 		}

@@ -8,25 +8,31 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // Options configures a verification.
 type Options struct {
-	Dir          string   // converted MLX directory
-	GoldenPath   string   // compare with this golden file
-	RecordGolden string   // write a golden file from this (trusted) checkpoint
-	Reference    string   // upstream reference tensors (reference.safetensors)
-	Components   []string // subset of dit, t5, vae (default all)
-	JSON         bool     // print the JSON report
-	Structural   bool     // structural checks only (no MLX forward passes)
-	Seed         uint64   // seed of the deterministic inputs when recording
-	Device       string   // cpu | gpu
+	Dir          string              // converted MLX directory
+	GoldenPath   string              // compare with this golden file
+	RecordGolden string              // write a golden file from this (trusted) checkpoint
+	Reference    string              // upstream reference tensors (reference.safetensors)
+	Components   []mapping.Component // subset of dit, t5, vae (default all)
+	JSON         bool                // print the JSON report
+	Structural   bool                // structural checks only (no MLX forward passes)
+	Seed         uint64              // seed of the deterministic inputs when recording
+	Device       string              // cpu | gpu
 	// RefTolerance overrides the max|err|/std(ref) tolerance (0: by weight
 	// dtype, 1e-4 for float32 weights and 2e-2 otherwise).
 	RefTolerance float64
 	// SeqLen is the DiT sequence length for reference inputs (0: read from the
 	// golden.json beside the reference file, else the token count).
 	SeqLen int
+	// Experts restricts an A14B directory's DiT to these experts (default
+	// both).
+	Experts []layout.Expert
 	// StreamDiT is "on" (the DiT forward passes stream the blocks' weights:
 	// read, evaluate, release, block by block), "off" (the whole DiT in
 	// memory) or "auto"/"" (streamed when the DiT's files exceed
@@ -77,6 +83,8 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.RecordGolden, "record-golden", "", "record a golden `file` from this trusted checkpoint")
 	fs.StringVar(&o.Reference, "reference", "", "upstream reference tensors (`reference.safetensors`)")
 	fs.StringVar(&comps, "components", "dit,t5,vae", "comma-separated components to verify")
+	var experts string
+	fs.StringVar(&experts, "experts", "", "an A14B directory's experts to verify, comma-separated (default both: high_noise_model,low_noise_model)")
 	fs.BoolVar(&o.JSON, "json", false, "print the JSON report")
 	fs.BoolVar(&o.Structural, "structural-only", false, "skip MLX forward passes")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the deterministic inputs when recording a golden file")
@@ -102,15 +110,27 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("expected exactly one CONVERTED_DIR, got %d", len(pos))
 	}
 	o.Dir = pos[0]
-	for _, c := range strings.Split(comps, ",") {
-		c = strings.TrimSpace(c)
+	for _, s := range strings.Split(comps, ",") {
+		c := mapping.Component(strings.TrimSpace(s))
 		if c == "" || slices.Contains(o.Components, c) {
 			continue
 		}
-		if !knownUnit(c) {
-			return o, fmt.Errorf("unknown component %q (want dit, t5, vae, or one A14B expert: dit.high_noise_model, dit.low_noise_model)", c)
+		if !knownComponent(c) {
+			return o, fmt.Errorf("unknown component %q (want dit, t5, vae)", c)
 		}
 		o.Components = append(o.Components, c)
+	}
+	for _, s := range strings.Split(experts, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		e, err := layout.ParseExpert(s)
+		if err != nil {
+			return o, fmt.Errorf("--experts: %w", err)
+		}
+		if !slices.Contains(o.Experts, e) {
+			o.Experts = append(o.Experts, e)
+		}
 	}
 	if o.RefTolerance < 0 {
 		return o, fmt.Errorf("--ref-tolerance must be >= 0, got %g", o.RefTolerance)

@@ -11,6 +11,7 @@ import (
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 	"github.com/x448/float16"
 )
@@ -58,16 +59,16 @@ func seqLenBeside(path string) int {
 // file name). The VAE's reference latent is also an input: decoding it
 // isolates the decoder's error from the encoder's ("video_from_ref_latent"),
 // while "video" is the whole round trip, as upstream computed it.
-var referenceIO = map[string]struct{ inputs, outputs map[string]string }{
-	"dit": {
+var referenceIO = map[mapping.Component]struct{ inputs, outputs map[string]string }{
+	mapping.ComponentDiT: {
 		inputs:  map[string]string{"dit.input.x": "x", "dit.input.t": "t", "dit.input.context": "context"},
 		outputs: map[string]string{"output": "dit.output"},
 	},
-	"t5": {
+	mapping.ComponentT5: {
 		inputs:  map[string]string{"t5.input.ids": "ids", "t5.input.mask": "mask"},
 		outputs: map[string]string{"output": "t5.output"},
 	},
-	"vae": {
+	mapping.ComponentVAE: {
 		inputs: map[string]string{"vae.input.video": "video", "vae.output.latent": "latent"},
 		outputs: map[string]string{"latent": "vae.output.latent", "video": "vae.output.video",
 			"video_from_ref_latent": "vae.output.video"},
@@ -81,13 +82,12 @@ var expertPrefix = map[layout.Expert]string{layout.ExpertHigh: "high", layout.Ex
 // unitIO is referenceIO for a unit. An A14B expert shares the latent, the
 // context and (I2V) the conditioning y (dit.input.x|context|y) and has its
 // own timestep and output (high|low.input.t → high|low.output).
-func unitIO(name string, r *referenceSet) (inputs, outputs map[string]string) {
-	component, e := splitUnit(name)
-	if e == "" {
-		io := referenceIO[component]
+func (r *referenceSet) unitIO(u unit) (inputs, outputs map[string]string) {
+	if u.expert == "" {
+		io := referenceIO[u.component]
 		return io.inputs, io.outputs
 	}
-	p := expertPrefix[e]
+	p := expertPrefix[u.expert]
 	inputs = map[string]string{"dit.input.x": "x", "dit.input.context": "context", p + ".input.t": "t"}
 	if _, ok := r.src.Lookup("dit.input.y"); ok {
 		inputs["dit.input.y"] = "y"
@@ -98,12 +98,13 @@ func unitIO(name string, r *referenceSet) (inputs, outputs map[string]string) {
 // inputs reads a unit's reference inputs and expected outputs, and the DiT
 // sequence length. It returns nil maps when the reference file has no
 // tensors for the unit: none of its component's ("t5.*"; for an A14B
-// expert neither "dit.*" nor its own "high.*").
-func (r *referenceSet) inputs(name string) (in, want map[string]HostTensor, seqLen int, err error) {
-	inputs, outputs := unitIO(name, r)
-	prefixes := []string{componentOf(name) + "."}
-	if _, e := splitUnit(name); e != "" {
-		prefixes = append(prefixes, expertPrefix[e]+".")
+// expert neither "dit.*" nor its own "high.*"). A reference of the other
+// format (single model, A14B) is an error naming the tensor it lacks.
+func (r *referenceSet) inputs(u unit) (in, want map[string]HostTensor, seqLen int, err error) {
+	inputs, outputs := r.unitIO(u)
+	prefixes := []string{string(u.component) + "."}
+	if u.expert != "" {
+		prefixes = append(prefixes, expertPrefix[u.expert]+".")
 	}
 	present := false
 	for _, info := range r.src.Tensors() {
@@ -115,13 +116,13 @@ func (r *referenceSet) inputs(name string) (in, want map[string]HostTensor, seqL
 		return nil, nil, 0, nil
 	}
 	in, want = map[string]HostTensor{}, map[string]HostTensor{}
-	for file, input := range inputs {
-		if in[input], err = r.read(file); err != nil {
+	for file, name := range inputs {
+		if in[name], err = r.read(file); err != nil {
 			return nil, nil, 0, err
 		}
 	}
-	for output, file := range outputs {
-		if want[output], err = r.read(file); err != nil {
+	for name, file := range outputs {
+		if want[name], err = r.read(file); err != nil {
 			return nil, nil, 0, err
 		}
 	}

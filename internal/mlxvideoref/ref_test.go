@@ -1,9 +1,14 @@
 package mlxvideoref
 
 import (
+	"maps"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/wanconv/wanconv/golden"
 )
 
 func TestName(t *testing.T) {
@@ -40,4 +45,22 @@ func TestShape(t *testing.T) {
 	require.Equal(t, []int64{96, 1, 1, 1}, Shape("vae2_1", "decoder.head.0.gamma", []int64{96, 1, 1, 1}))
 	require.Equal(t, []int64{384, 1, 1}, Shape("vae2_1", "decoder.middle.1.norm.gamma", []int64{384, 1, 1}))
 	require.Equal(t, []int64{384, 1, 1, 384}, Shape("vae2_1", "decoder.middle.1.proj.weight", []int64{384, 384, 1, 1}))
+}
+
+func TestTI2VConfig(t *testing.T) {
+	raw, err := os.ReadFile(golden.TinyFacts())
+	require.NoError(t, err)
+	cfg, err := TI2VConfig(raw)
+	require.NoError(t, err)
+	require.ElementsMatch(t, Fields, slices.Collect(maps.Keys(cfg)))
+	require.Len(t, Fields, 49)
+	require.Equal(t, 128.0, cfg["dim"])
+	require.Equal(t, 64.0, cfg["text_dim"])
+	require.Equal(t, 512.0, cfg["t5_vocab_size"])
+	require.Equal(t, 48.0, cfg["vae_z_dim"])
+	require.Equal(t, []any{4.0, 16.0, 16.0}, cfg["vae_stride"])
+	require.Equal(t, "ti2v", cfg["model_type"])
+
+	_, err = TI2VConfig([]byte(`{"dit":{"config":{}}}`))
+	require.ErrorContains(t, err, "dit.config.model_type missing")
 }

@@ -10,12 +10,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/model/internal/weights"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const goldenDir = "../../golden"
+var goldenDir = golden.Dir()
 
 // mlxName applies the converter's naming rules to a PyTorch DiT name.
 func mlxName(name string) string {

@@ -198,6 +198,14 @@ func TestWan21Shapes(t *testing.T) {
 		for _, x := range v {
 			require.True(t, x >= -1 && x <= 1, "decoded values are clamped")
 		}
+		// Causality through the caches: the first five frames encode to the
+		// first two latent frames, which decode to the first five frames.
+		lat2, err := m.Encode(mlx.SliceAxis(video, 1, 0, 5))
+		require.NoError(t, err)
+		require.Equal(t, values(t, mlx.SliceAxis(lat, 1, 0, 2)), values(t, lat2))
+		rec2, err := m.Decode(mlx.SliceAxis(lat, 1, 0, 2))
+		require.NoError(t, err)
+		require.Equal(t, values(t, mlx.SliceAxis(rec, 1, 0, 5)), values(t, rec2))
 		return nil
 	}))
 }
