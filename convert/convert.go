@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -117,11 +118,14 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		sum.Bytes += written[i].bytes
 	}
 	sum.Tensors, sum.Params = paramCount(cp.files)
-	generated, err := generatedFiles(r, cp)
+	generated, err := generatedFiles(r, inv, cp)
 	if err != nil {
 		return nil, err
 	}
 	for _, g := range generated {
+		if err := os.MkdirAll(filepath.Dir(st.path(g.Path)), 0o755); err != nil {
+			return nil, err
+		}
 		if err := writeNewFile(st.path(g.Path), g.data); err != nil {
 			return nil, err
 		}
@@ -175,13 +179,15 @@ func outputNames(inv *inventory, cp *conversionPlan, r *resolvedOptions) []strin
 	var names []string
 	generatesConfig := r.layout.Name == mapping.LayoutMLXVideo
 	for _, rel := range inv.copies {
-		if rel == srcConfig && generatesConfig {
+		if inv.ditConfigs[rel] && generatesConfig {
 			continue
 		}
 		names = append(names, filepath.ToSlash(rel))
 	}
 	if r.layout.DiTIndexed {
-		names = append(names, r.layout.DiTIndex())
+		for _, d := range cp.dits {
+			names = append(names, d.names.DiTIndex())
+		}
 	}
 	if generatesConfig {
 		names = append(names, layout.Config)
@@ -195,7 +201,7 @@ func outputNames(inv *inventory, cp *conversionPlan, r *resolvedOptions) []strin
 // copyVerbatim copies config files and the tokenizer folder into staging.
 func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *layout.ManifestDoc) error {
 	for _, rel := range inv.copies {
-		if rel == srcConfig && st.generatesConfig {
+		if inv.ditConfigs[rel] && st.generatesConfig {
 			continue // the layout writes its own config.json
 		}
 		if err := ctx.Err(); err != nil {
@@ -222,30 +228,57 @@ type generated struct {
 	data []byte
 }
 
-// generatedFiles are the layout's index and config files: the DiT's shard
+// generatedFiles are the layout's index and config files: each DiT's shard
 // index (wanconv layout) or mlx-video's complete config.json.
-func generatedFiles(r *resolvedOptions, cp *conversionPlan) ([]generated, error) {
+func generatedFiles(r *resolvedOptions, inv *inventory, cp *conversionPlan) ([]generated, error) {
 	var out []generated
 	if r.layout.DiTIndexed {
-		idx, err := ditIndexJSON(cp)
-		if err != nil {
-			return nil, err
+		for _, d := range cp.dits {
+			idx, err := ditIndexJSON(d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, generated{layout.ManifestEntry{Path: d.names.DiTIndex(), Kind: "index", Component: mapping.ComponentDiT, Expert: d.expert,
+				SHA256: sha256Hex(idx), Bytes: int64(len(idx))}, idx})
 		}
-		out = append(out, generated{layout.ManifestEntry{Path: r.layout.DiTIndex(), Kind: "index", Component: mapping.ComponentDiT, SHA256: sha256Hex(idx), Bytes: int64(len(idx))}, idx})
 	}
 	if r.layout.Name == mapping.LayoutMLXVideo {
-		dit, _ := cp.archs[mapping.ComponentDiT].(*mapping.DiTArch)
-		t5, _ := cp.archs[mapping.ComponentT5].(*mapping.T5Arch)
-		vae, _ := cp.archs[mapping.ComponentVAE].(*mapping.VAEArch)
-		kind, err := mapping.ReleaseKindOf(dit, 1)
+		cfg, err := mlxVideoConfig(inv, cp)
 		if err != nil {
 			return nil, inputError(fmt.Errorf("--layout mlx-video: %w", err))
-		}
-		cfg, err := mapping.MLXVideoConfig(kind, dit, t5, vae)
-		if err != nil {
-			return nil, inputError(fmt.Errorf("--layout mlx-video: config.json: %w", err))
 		}
 		out = append(out, generated{layout.ManifestEntry{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
 	}
 	return out, nil
+}
+
+// mlxVideoConfig is mlx-video's config.json for the release: one
+// WanModelConfig describes both experts, so they must agree.
+func mlxVideoConfig(inv *inventory, cp *conversionPlan) ([]byte, error) {
+	var dit *mapping.DiTArch
+	for _, p := range inv.parts {
+		a, _ := cp.archs[p].(*mapping.DiTArch)
+		switch {
+		case a == nil:
+		case dit == nil:
+			dit = a
+		case !reflect.DeepEqual(a, dit):
+			return nil, fmt.Errorf("the experts' architectures differ (%s: %+v, %s: %+v); mlx-video's one config.json describes both",
+				layout.ExpertHigh, *dit, p.expert, *a)
+		}
+	}
+	t5, _ := cp.archs[partOf(mapping.ComponentT5)].(*mapping.T5Arch)
+	vae, _ := cp.archs[partOf(mapping.ComponentVAE)].(*mapping.VAEArch)
+	kind := cp.kind
+	if kind == "" {
+		var err error
+		if kind, err = mapping.ReleaseKindOf(dit, len(cp.dits)); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := mapping.MLXVideoConfig(kind, dit, t5, vae)
+	if err != nil {
+		return nil, fmt.Errorf("config.json: %w", err)
+	}
+	return cfg, nil
 }

@@ -1,6 +1,7 @@
-// Package convert is the wanconv converter: it turns a Wan2.2 TI2V PyTorch
-// release (sharded DiT safetensors, umt5-xxl T5 encoder .pth, VAE .pth)
-// into MLX safetensors, in three steps (Convert, with Options and a
+// Package convert is the wanconv converter: it turns a Wan2.2 PyTorch
+// release (sharded DiT safetensors, umt5-xxl T5 encoder .pth, VAE .pth;
+// TI2V-5B, or the two experts of T2V/I2V-A14B with the Wan2.1 VAE, as
+// package layout detects) into MLX safetensors, in three steps (Convert, with Options and a
 // context; the command line is cmd/wanconv):
 //
 //   - inventory (inventory.go): locate every input file and open each

@@ -11,14 +11,25 @@ import (
 	"github.com/wanconv/wanconv/mapping"
 )
 
-// newManifest starts the manifest (layout.ManifestDoc) of a conversion.
+// newManifest starts the manifest (layout.ManifestDoc) of a conversion: for
+// an A14B release "dit" maps each expert to its architecture.
 func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *layout.ManifestDoc {
 	m := &layout.ManifestDoc{Tool: layout.ManifestTool, Version: Version, Format: "mlx", Layout: string(opt.layout.Name),
-		DTypes: map[mapping.Component]string{}, MaxShardSize: opt.MaxShardSize, Architectures: map[mapping.Component]any{},
-		Sources: inv.files, Warnings: []string{}}
+		Release: cp.kind, DTypes: map[mapping.Component]string{}, MaxShardSize: opt.MaxShardSize,
+		Architectures: map[mapping.Component]any{}, Sources: inv.files, Warnings: []string{}}
 	for _, c := range mapping.Components {
 		m.DTypes[c] = dtypeLabel(opt.dtypes[c])
-		m.Architectures[c] = cp.archs[c]
+	}
+	experts := map[layout.Expert]any{}
+	for _, p := range inv.parts {
+		if p.expert != "" {
+			experts[p.expert] = cp.archs[p]
+		} else {
+			m.Architectures[p.component] = cp.archs[p]
+		}
+	}
+	if len(experts) > 0 {
+		m.Architectures[mapping.ComponentDiT] = experts
 	}
 	return m
 }
@@ -37,7 +48,7 @@ func addTensorFile(m *layout.ManifestDoc, f *plannedFile, w writtenFile) {
 		}
 		dt += n
 	}
-	m.Files = append(m.Files, layout.ManifestEntry{Path: f.name, Kind: "safetensors", Component: f.component,
+	m.Files = append(m.Files, layout.ManifestEntry{Path: f.name, Kind: "safetensors", Component: f.part.component, Expert: f.part.expert,
 		SHA256: w.sha256, Bytes: w.bytes, Tensors: len(f.tensors), Parameters: f.params, DType: dt,
 		TensorSHA256: w.tensorSHA256})
 }
@@ -59,13 +70,14 @@ func encodeJSON(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// ditIndexJSON is the Hugging Face index of the DiT output.
-func ditIndexJSON(cp *conversionPlan) ([]byte, error) {
+// ditIndexJSON is the Hugging Face index of one DiT output (shard names
+// relative to the index's folder).
+func ditIndexJSON(d *ditOutput) ([]byte, error) {
 	type index struct {
 		Metadata  map[string]any    `json:"metadata"`
 		WeightMap map[string]string `json:"weight_map"`
 	}
-	return encodeJSON(index{Metadata: map[string]any{"total_size": cp.ditTotal}, WeightMap: cp.ditIndex})
+	return encodeJSON(index{Metadata: map[string]any{"total_size": d.total}, WeightMap: d.index})
 }
 
 // writeNewFile writes data to a new file and fsyncs it.

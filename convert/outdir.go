@@ -30,24 +30,41 @@ type outDir struct {
 	note    string   // what recovery did, for the log ("" = nothing)
 }
 
-// fixedOutputs are the top-level names wanconv writes besides DiT files,
-// in any layout.
+// fixedOutputs are the names wanconv writes besides DiT files, in any
+// layout (slash-separated; an A14B expert's index and config.json are in
+// its folder in the wanconv layout).
 var fixedOutputs = func() []string {
 	names := []string{srcConfig, srcConfiguration, outManifest}
 	for _, l := range layout.Layouts {
 		names = append(names, l.DiTIndex(), l.T5, l.VAE)
+		for _, e := range layout.Experts {
+			names = append(names, l.ForExpert(e).DiTIndex(), l.ExpertConfig(e))
+		}
 	}
-	return names
+	slices.Sort(names)
+	return slices.Compact(names)
 }()
 
-// isDiTOutput reports whether name is a DiT file of some layout.
+// isDiTOutput reports whether name is a DiT file of some layout, of a
+// single model or of an expert.
 func isDiTOutput(name string) bool {
 	for _, l := range layout.Layouts {
 		if l.IsDiTFile(name) {
 			return true
 		}
+		for _, e := range layout.Experts {
+			if l.ForExpert(e).IsDiTFile(name) {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+// isExpertFolder reports whether a top-level name is an expert's folder.
+func isExpertFolder(name string) bool {
+	_, err := layout.ParseExpert(name)
+	return err == nil
 }
 
 // isOutputPath reports whether wanconv could have written rel
@@ -197,7 +214,7 @@ func (d *outDir) existing() ([]string, error) {
 	}
 	var found []string
 	for _, e := range entries {
-		if n := e.Name(); slices.Contains(fixedOutputs, n) || isDiTOutput(n) {
+		if n := e.Name(); slices.Contains(fixedOutputs, n) || isDiTOutput(n) || e.IsDir() && isExpertFolder(n) {
 			found = append(found, n)
 		}
 	}

@@ -35,6 +35,9 @@ func WriteJSON(w io.Writer, r *Report) error {
 func WriteText(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	ew.printf("%s: %s\n", r.Path, inputTitles[r.Input])
+	if r.Release != "" {
+		ew.printf("release: %s\n", r.Release)
+	}
 	if len(r.MissingComponents) > 0 {
 		names := make([]string, len(r.MissingComponents))
 		for i, c := range r.MissingComponents {
@@ -56,7 +59,11 @@ func writeComponent(ew *errWriter, c *ComponentReport) {
 		if c.Layout != "" {
 			naming = string(c.Layout) + " layout, " + naming
 		}
-		ew.printf("\n%s (%s, %s names)\n", c.Component, c.Format, naming)
+		name := string(c.Component)
+		if c.Expert != "" {
+			name += " " + c.Expert
+		}
+		ew.printf("\n%s (%s, %s names)\n", name, c.Format, naming)
 	}
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", k, v) }

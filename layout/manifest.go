@@ -19,14 +19,18 @@ const MaxManifestSize = 64 << 20
 // of a converted directory. It holds nothing time- or host-dependent, so converting the
 // same release twice gives the same bytes.
 type ManifestDoc struct {
-	Tool         string                       `json:"tool"`
-	Version      string                       `json:"version"`
-	Format       string                       `json:"format"`
-	Layout       string                       `json:"layout"`
+	Tool    string `json:"tool"`
+	Version string `json:"version"`
+	Format  string `json:"format"`
+	Layout  string `json:"layout"`
+	// Release is the release kind (ti2v-5B, t2v-A14B, i2v-A14B); empty for
+	// a single model of no Wan2.2 release.
+	Release      mapping.ReleaseKind          `json:"release,omitempty"`
 	DTypes       map[mapping.Component]string `json:"dtypes"` // requested dtype
 	MaxShardSize int64                        `json:"max_shard_size"`
 	// Architectures holds each component's architecture as inferred by
-	// the mapping package (mapping.DiTArch, T5Arch, VAEArch).
+	// the mapping package (mapping.DiTArch, T5Arch, VAEArch); for an A14B
+	// release "dit" maps each expert to its architecture.
 	Architectures map[mapping.Component]any `json:"architectures"`
 	Sources       []SourceFile              `json:"sources"`
 	Files         []ManifestEntry           `json:"files"`
@@ -41,14 +45,16 @@ type SourceFile struct {
 
 // ManifestEntry is one file of the converted directory.
 type ManifestEntry struct {
-	Path       string            `json:"path"`
-	Kind       string            `json:"kind"` // "safetensors", "index", "config" or "copy"
-	Component  mapping.Component `json:"component,omitempty"`
-	SHA256     string            `json:"sha256"`
-	Bytes      int64             `json:"bytes"`
-	Tensors    int               `json:"tensors,omitempty"`
-	Parameters int64             `json:"parameters,omitempty"`
-	DType      string            `json:"dtype,omitempty"` // output dtype(s), "+"-joined when mixed
+	Path      string            `json:"path"`
+	Kind      string            `json:"kind"` // "safetensors", "index", "config" or "copy"
+	Component mapping.Component `json:"component,omitempty"`
+	// Expert is the A14B expert a DiT file belongs to.
+	Expert     Expert `json:"expert,omitempty"`
+	SHA256     string `json:"sha256"`
+	Bytes      int64  `json:"bytes"`
+	Tensors    int    `json:"tensors,omitempty"`
+	Parameters int64  `json:"parameters,omitempty"`
+	DType      string `json:"dtype,omitempty"` // output dtype(s), "+"-joined when mixed
 	// TensorSHA256 maps every tensor of a safetensors file to the sha256 of
 	// its data bytes, so a verifier can name the tensor a corruption hit.
 	TensorSHA256 map[string]string `json:"tensor_sha256,omitempty"`

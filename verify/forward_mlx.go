@@ -50,10 +50,11 @@ func forwardMLX(job forwardJob) (forwardResult, error) {
 }
 
 func forwardDiT(job forwardJob, res *forwardResult) error {
-	m, err := loadDiT(job)
+	m, closeSrc, err := loadDiT(job)
 	if err != nil {
 		return err
 	}
+	defer closeSrc()
 	defer m.Free()
 	s := job.Spec
 	in, err := dit.SyntheticInputs(m.Arch(), s.Frames, s.Height, s.Width, s.ContextLen, s.Seed)
@@ -62,22 +63,26 @@ func forwardDiT(job forwardJob, res *forwardResult) error {
 	}
 	res.Spec.Timestep = float64(in.Timestep)
 	x, t, ctx := in.Arrays()
-	if err := runDiT(m, x, t, ctx, in.SeqLen, res.Outputs); err != nil {
+	if err := runDiT(m, x, in.YArray(), t, ctx, in.SeqLen, res.Outputs); err != nil {
 		return err
 	}
 	if job.RefInputs == nil {
 		return nil
 	}
 	x = hostArray(job.RefInputs["x"])
+	var y *mlx.Array
+	if ry, ok := job.RefInputs["y"]; ok {
+		y = hostArray(ry)
+	}
 	seqLen := job.SeqLen
 	if seqLen == 0 {
 		seqLen = tokenCount(x.Shape(), m.Arch().PatchSize)
 	}
-	return runDiT(m, x, hostArray(job.RefInputs["t"]), hostArray(job.RefInputs["context"]), seqLen, res.RefOutputs)
+	return runDiT(m, x, y, hostArray(job.RefInputs["t"]), hostArray(job.RefInputs["context"]), seqLen, res.RefOutputs)
 }
 
-func runDiT(m *dit.Model, x, t, ctx *mlx.Array, seqLen int, outs map[string]HostTensor) error {
-	out, err := m.Forward(x, t, ctx, seqLen)
+func runDiT(m *dit.Model, x, y, t, ctx *mlx.Array, seqLen int, outs map[string]HostTensor) error {
+	out, err := m.ForwardY(x, y, t, ctx, seqLen)
 	if err != nil {
 		return err
 	}

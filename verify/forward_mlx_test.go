@@ -25,8 +25,12 @@ func verifyJSON(t *testing.T, args ...string) (int, *Report) {
 func referenceErrors(rep *Report) map[string]float64 {
 	out := map[string]float64{}
 	for _, c := range rep.Components {
+		unit := string(c.Name)
+		if c.Expert != "" {
+			unit += "." + string(c.Expert) // an A14B expert: dit.high_noise_model.output
+		}
 		for name, e := range c.Reference {
-			out[string(c.Name)+"."+name] = e.RelErr
+			out[unit+"."+name] = e.RelErr
 		}
 	}
 	return out

@@ -57,28 +57,25 @@ func run(o Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	if !dir.hasAnyComponent(o.Components) {
-		return fmt.Errorf("%s: not a converted directory (none of %s found)", o.Dir, dir.expectedFiles(o.Components))
+	units := dir.units(o.Components, o.Experts)
+	if !dir.hasAnyComponent(units) {
+		return fmt.Errorf("%s: not a converted directory (none of %s found)", o.Dir, dir.expectedFiles(units))
 	}
 	recorded := &Golden{Schema: GoldenSchema, Description: "recorded by wanconv verify from " + filepath.Base(filepath.Clean(o.Dir)),
 		Components: map[mapping.Component]*ComponentGolden{}}
-	for _, name := range o.Components {
+	for _, u := range units {
 		start := time.Now()
-		c := &ComponentReport{Name: name, DTypes: map[string]int{}}
+		c := &ComponentReport{Name: u.component, Expert: u.expert, DTypes: map[string]int{}}
 		rep.Components = append(rep.Components, c)
-		var cg *ComponentGolden
-		if golden != nil {
-			cg = golden.Components[name]
-		}
-		verifyComponent(o, dir, name, cg, ref, c)
+		verifyComponent(o, dir, u, golden.of(u), ref, c)
 		c.Seconds = time.Since(start).Seconds()
-		recorded.Components[name] = recordComponent(c)
+		recorded.set(u, recordComponent(c))
 	}
 	if o.RecordGolden != "" {
 		for _, c := range rep.Components {
 			for _, ch := range c.Checks {
 				if !ch.Passed {
-					return fmt.Errorf("golden file not written: %s fails %s (a golden file records a trusted checkpoint)", c.Name, ch.Name)
+					return fmt.Errorf("golden file not written: %s fails %s (a golden file records a trusted checkpoint)", c.unit(), ch.Name)
 				}
 			}
 		}
@@ -93,8 +90,8 @@ func run(o Options, rep *Report) error {
 // with the checkpoint itself (an unreadable file, a missing tensor, a
 // forward pass that fails on the weights) becomes a failed check, so the
 // remaining components are still verified and the exit code is 1.
-func verifyComponent(o Options, dir *convertedDir, name mapping.Component, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) {
-	if err := checkStructure(dir, name, cg, c); err != nil {
+func verifyComponent(o Options, dir *convertedDir, u unit, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) {
+	if err := checkStructure(dir, u, cg, c); err != nil {
 		c.check("open", false, "%v", err)
 		return
 	}
@@ -105,7 +102,7 @@ func verifyComponent(o Options, dir *convertedDir, name mapping.Component, cg *C
 		c.check("forward", false, "skipped: the tensor set does not match the architecture")
 		return
 	}
-	if err := checkForward(o, dir, name, cg, ref, c); err != nil {
+	if err := checkForward(o, dir, u, cg, ref, c); err != nil {
 		c.check("forward", false, "%v", err)
 	}
 }
@@ -113,22 +110,31 @@ func verifyComponent(o Options, dir *convertedDir, name mapping.Component, cg *C
 // checkForward loads the component once and runs the deterministic forward
 // pass (compared with golden when given) and, with a reference set, the
 // upstream inputs (compared element by element).
-func checkForward(o Options, dir *convertedDir, name mapping.Component, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) error {
-	spec := defaultSpecs[name]
+func checkForward(o Options, dir *convertedDir, u unit, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) error {
+	spec := defaultSpecs[u.component]
 	if o.Seed != 0 {
 		spec.Seed = o.Seed
 	}
 	if cg != nil && cg.Forward != nil {
 		spec = cg.Forward.Inputs
 	}
-	files, err := dir.files(name)
+	files, err := dir.files(u)
 	if err != nil {
 		return err
 	}
-	job := forwardJob{Component: name, Files: files, Config: dir.Config, Layout: dir.layoutOf(name), Device: o.Device, Spec: spec}
+	job := forwardJob{Component: u.component, Files: files, Checkpoint: dir.checkpoint(u), Config: dir.configOf(u),
+		Layout: dir.layoutOf(u), Device: o.Device, Spec: spec}
+	if u.component == mapping.ComponentDiT {
+		if job.Stream, err = o.streamDiT(files); err != nil {
+			return err
+		}
+		if job.Stream {
+			c.note("forward.streamed", "block-streamed forward: each block's weights read, evaluated and released in turn")
+		}
+	}
 	var want map[string]HostTensor
 	if ref != nil {
-		inputs, outputs, seqLen, err := ref.inputs(name)
+		inputs, outputs, seqLen, err := ref.inputs(u)
 		if err != nil {
 			return err
 		}
@@ -153,7 +159,7 @@ func checkForward(o Options, dir *convertedDir, name mapping.Component, cg *Comp
 	if want != nil {
 		tol := o.RefTolerance
 		if tol == 0 {
-			tol = referenceTolerance(name, c.DTypes)
+			tol = referenceTolerance(u.component, c.DTypes)
 		}
 		compareReference(res.RefOutputs, want, tol, c)
 	}

@@ -1,5 +1,6 @@
 // Command bench-convert measures the converter on a full-size synthetic
-// Wan2.2 TI2V-5B release: it writes the release (filled with pseudo-random
+// Wan2.2 TI2V-5B release (or, with -a14b t2v|i2v, a T2V/I2V-A14B one: two
+// experts, the T5 and the Wan2.1 VAE): it writes the release (filled with pseudo-random
 // data; reused when an identical one is already there), then measures in
 // turn, -pairs times, a cat-equivalent copy of the same input bytes to the
 // same disk and a conversion by the wanconv binary in a child process. It
@@ -34,6 +35,7 @@ type config struct {
 	Inventory string `json:"inventory"`
 	Scale     int    `json:"scale"`
 	Seed      uint64 `json:"seed"`
+	A14B      string `json:"a14b,omitempty"`
 }
 
 func run() int {
@@ -47,14 +49,29 @@ func run() int {
 	pairs := flag.Int("pairs", 3, "copy/convert pairs measured in turn (medians are reported)")
 	flags := flag.String("flags", "", "extra converter flags, space-separated (e.g. \"--quantize 4\")")
 	drop := flag.Bool("drop-caches", true, "drop the page cache before each measurement (needs root; skipped otherwise)")
+	a14b := flag.String("a14b", "", "t2v or i2v: an A14B release (two experts of -a14b-inventory, the T5 of -inventory, the Wan2.1 VAE; ~126 GB at full size)")
+	a14bPath := flag.String("a14b-inventory", "golden/wan2.2-a14b.inventory.json", "tensor inventory of the A14B experts and the Wan2.1 VAE")
 	flag.Parse()
 
 	inv, err := synth.LoadInventory(*invPath)
 	if err != nil {
 		return fail(err)
 	}
-	cfg := config{Inventory: filepath.Base(*invPath), Scale: *scale, Seed: *seed}
-	if err := ensureRelease(*release, inv, cfg); err != nil {
+	cfg := config{Inventory: filepath.Base(*invPath), Scale: *scale, Seed: *seed, A14B: *a14b}
+	var a14bInv *synth.A14BInventory
+	if *a14b != "" {
+		ai, err := synth.LoadA14BInventory(*a14bPath)
+		if err != nil {
+			return fail(err)
+		}
+		a14bInv = &ai
+		// The DiT and VAE the budget looks at are the expert's and Wan2.1's.
+		inv.DiT, inv.VAE = ai.T2V, ai.VAE21
+		if *a14b == "i2v" {
+			inv.DiT = ai.I2V
+		}
+	}
+	if err := ensureRelease(*release, inv, a14bInv, cfg); err != nil {
 		return fail(err)
 	}
 	files, total, err := inputFiles(*release)
@@ -137,19 +154,26 @@ func fail(err error) int {
 }
 
 // ensureRelease writes the release unless a complete identical one exists.
-func ensureRelease(dir string, inv synth.Inventory, cfg config) error {
+func ensureRelease(dir string, inv synth.Inventory, a14b *synth.A14BInventory, cfg config) error {
 	marker := filepath.Join(dir, ".bench-release.json")
 	want, _ := json.Marshal(cfg)
 	if have, err := os.ReadFile(marker); err == nil && bytes.Equal(have, want) {
 		fmt.Printf("reusing synthetic release in %s\n", dir)
 		return nil
 	}
-	if err := os.RemoveAll(dir); err != nil {
+	err := os.RemoveAll(dir)
+	if err != nil {
 		return err
 	}
 	fmt.Printf("writing synthetic release to %s (scale %d) ...\n", dir, cfg.Scale)
 	start := time.Now()
-	if err := synth.WriteRelease(dir, inv, synth.Options{Seed: cfg.Seed, Scale: cfg.Scale}); err != nil {
+	opt := synth.Options{Seed: cfg.Seed, Scale: cfg.Scale}
+	if a14b != nil {
+		err = synth.WriteA14BRelease(dir, cfg.A14B, *a14b, inv.T5, opt)
+	} else {
+		err = synth.WriteRelease(dir, inv, opt)
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Printf("release written in %.1f s\n", time.Since(start).Seconds())

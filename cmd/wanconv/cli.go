@@ -47,9 +47,10 @@ var runVerifier = func(outDir string, args []string) int {
 
 const usageText = `usage: wanconv [flags] PYTORCH_DIR OUT_DIR
 
-Converts a Wan2.2 TI2V release (DiT safetensors, umt5-xxl T5 .pth, VAE .pth)
-into MLX safetensors in OUT_DIR. Flags may come before or after the
-directories.
+Converts a Wan2.2 release (DiT safetensors, umt5-xxl T5 .pth, VAE .pth) into
+MLX safetensors in OUT_DIR: TI2V-5B, or T2V-A14B / I2V-A14B with their two
+experts (high_noise_model/, low_noise_model/) and the Wan2.1 VAE. Flags may
+come before or after the directories.
 
 Exit status: 0 success, 1 I/O failure, 2 bad usage or bad checkpoint,
 130 interrupted. No partial output is ever left in OUT_DIR.
