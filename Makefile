@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 
 -include mk/*.mk
 
-.PHONY: all setup build build-mlx demo test test-go test-mlx test-mlxc fuzz vet bench bench-inspect bench-verify bench-verify-run bench-matmul clean golden
+.PHONY: all setup build build-mlx demo test test-go test-mlx test-mlxc fuzz vet bench bench-inspect bench-verify bench-verify-run bench-matmul clean golden golden-a14b
 
 all: build
 
@@ -83,8 +83,16 @@ bench-matmul: mlx-setup
 clean:
 	rm -rf $(BIN) out tmp
 
-# Re-record the tiny release's golden file (only after a reviewed change of
+# Re-record the tiny releases' golden files (only after a reviewed change of
 # the models or the input generators): default conversion, then --record-golden.
-golden: build-mlx
+golden: build-mlx golden-a14b
 	$(BIN)/wanconv --quiet --force $(TINY) out/golden-tiny
 	$(BIN)/inspect --verify --reference $(TINY_REF)/reference.safetensors --record-golden golden/tiny.golden.json out/golden-tiny
+
+# The tiny T2V-A14B and I2V-A14B releases: both experts, the T5, the Wan2.1 VAE.
+golden-a14b: build-mlx
+	for k in t2v i2v; do \
+		$(BIN)/wanconv --quiet --force golden/wan2.2-tiny-$$k-a14b out/golden-tiny-$$k-a14b && \
+		$(BIN)/inspect --verify --reference golden/wan2.2-tiny-$$k-a14b.reference/reference.safetensors \
+			--record-golden golden/tiny-$$k-a14b.golden.json out/golden-tiny-$$k-a14b || exit 1; \
+	done

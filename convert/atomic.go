@@ -109,8 +109,15 @@ func copyFile(ctx context.Context, st *staging, src *safefs.Root, rel string, w 
 	return n, nil
 }
 
-// create makes an output file in the staging directory (fileStore).
-func (st *staging) create(name string) (sink, error) { return createSink(st.path(name)) }
+// create makes an output file in the staging directory (fileStore), and
+// the folder it goes in (an A14B expert's).
+func (st *staging) create(name string) (sink, error) {
+	p := st.path(name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, err
+	}
+	return createSink(p)
+}
 
 // display is where the file will be once committed (fileStore).
 func (st *staging) display(name string) string { return filepath.Join(st.outDir, name) }

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/wanconv/wanconv/internal/safefs"
-	"github.com/wanconv/wanconv/internal/units"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 )
@@ -25,7 +25,7 @@ type Summary struct {
 	Bytes    int64 // bytes of the safetensors outputs
 	Seconds  float64
 	Warnings []string
-	Manifest *Manifest
+	Manifest *layout.ManifestDoc
 }
 
 // Convert turns the Wan2.2 release in opt.SrcDir into the MLX layout in
@@ -83,11 +83,11 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	// The index and config files depend on the plan only: made now, so that
 	// a problem with them stops the run before any tensor is written.
-	generated, err := generatedFiles(r, cp, inv.ditConfig)
+	generated, err := generatedFiles(r, inv, cp)
 	if err != nil {
 		return nil, err
 	}
-	names := outputNames(inv, cp, r)
+	names := outputNames(inv, cp, r, generated)
 	if err := out.checkCollisions(names, prev); err != nil {
 		return nil, err
 	}
@@ -120,18 +120,21 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	}
 	sum := &Summary{OutDir: r.OutDir, Warnings: warnings, Manifest: m}
 	for i, f := range cp.files {
-		m.addTensorFile(f, written[i])
+		addTensorFile(m, f, written[i])
 		sum.Bytes += written[i].bytes
 	}
 	sum.Tensors, sum.Params = paramCount(cp.files)
 	for _, g := range generated {
+		if err := os.MkdirAll(filepath.Dir(st.path(g.Path)), 0o755); err != nil {
+			return nil, err
+		}
 		if err := writeNewFile(st.path(g.Path), g.data); err != nil {
 			return nil, err
 		}
-		m.Files = append(m.Files, g.OutputFile)
+		m.Files = append(m.Files, g.ManifestEntry)
 	}
 	m.Warnings = append(m.Warnings, warnings...)
-	m.sortFiles()
+	sortFiles(m)
 	mj, err := encodeJSON(m)
 	if err != nil {
 		return nil, err
@@ -174,20 +177,24 @@ func openSource(dir string) (*safefs.Root, error) {
 
 // outputNames lists every file the conversion writes (slash-separated),
 // the manifest last: it is placed last, so its presence marks a complete set.
-func outputNames(inv *inventory, cp *conversionPlan, r *resolvedOptions) []string {
+func outputNames(inv *inventory, cp *conversionPlan, r *resolvedOptions, generated []generated) []string {
 	var names []string
 	generatesConfig := r.generatesConfig()
 	for _, rel := range inv.copies {
-		if rel == srcConfig && generatesConfig {
+		if inv.ditConfigs[rel] && generatesConfig {
 			continue
 		}
 		names = append(names, filepath.ToSlash(rel))
 	}
 	if r.layout.DiTIndexed {
-		names = append(names, r.layout.DiTIndex())
+		for _, d := range cp.dits {
+			names = append(names, d.names.DiTIndex())
+		}
 	}
-	if generatesConfig {
-		names = append(names, layout.Config)
+	for _, g := range generated {
+		if g.Kind == "config" {
+			names = append(names, g.Path)
+		}
 	}
 	for _, f := range cp.files {
 		names = append(names, f.name)
@@ -196,9 +203,9 @@ func outputNames(inv *inventory, cp *conversionPlan, r *resolvedOptions) []strin
 }
 
 // copyVerbatim copies config files and the tokenizer folder into staging.
-func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest) error {
+func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *layout.ManifestDoc) error {
 	for _, rel := range inv.copies {
-		if rel == srcConfig && st.generatesConfig {
+		if inv.ditConfigs[rel] && st.generatesConfig {
 			continue // the layout writes its own config.json
 		}
 		if err := ctx.Err(); err != nil {
@@ -209,7 +216,7 @@ func copyVerbatim(ctx context.Context, inv *inventory, st *staging, m *Manifest)
 		if err != nil {
 			return err
 		}
-		m.Files = append(m.Files, OutputFile{Path: filepath.ToSlash(rel), Kind: "copy", SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n})
+		m.Files = append(m.Files, layout.ManifestEntry{Path: filepath.ToSlash(rel), Kind: "copy", SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n})
 	}
 	return nil
 }
@@ -219,69 +226,98 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// summaryLine is the one-line report Main prints.
-func (s *Summary) summaryLine() string {
-	return fmt.Sprintf("wanconv: %d files, %d tensors, %d parameters, %s in %.1f s → %s",
-		s.Files, s.Tensors, s.Params, units.Bytes(s.Bytes), s.Seconds, s.OutDir)
-}
-
 // generated is a small output file the converter writes itself.
 type generated struct {
-	OutputFile
+	layout.ManifestEntry
 	data []byte
 }
 
-// generatesConfig reports whether the conversion writes config.json itself
-// (mlx-video's complete one, or the release's with a quantization entry)
-// rather than copying the release's.
+// generatesConfig reports whether the conversion writes the DiTs'
+// config.json itself (mlx-video's complete one, or the release's with a
+// quantization entry) rather than copying the release's.
 func (r *resolvedOptions) generatesConfig() bool {
 	return r.layout.Name == mapping.LayoutMLXVideo || r.quant != nil
 }
 
 // quantInfo is the quantization object of the manifest and config.json (nil
 // when not quantizing).
-func (r *resolvedOptions) quantInfo() *QuantizationInfo {
+func (r *resolvedOptions) quantInfo() *layout.Quantization {
 	if r.quant == nil {
 		return nil
 	}
-	return &QuantizationInfo{GroupSize: r.quant.GroupSize, Bits: r.quant.Bits}
+	return &layout.Quantization{GroupSize: r.quant.GroupSize, Bits: r.quant.Bits}
 }
 
-// generatedFiles are the layout's index and config files: the DiT's shard
-// index (wanconv layout), mlx-video's complete config.json, or the release's
-// config.json with a quantization entry (wanconv layout, quantized).
-func generatedFiles(r *resolvedOptions, cp *conversionPlan, ditConfig []byte) ([]generated, error) {
+// generatedFiles are the layout's index and config files: each DiT's shard
+// index (wanconv layout), mlx-video's complete config.json, or (wanconv
+// layout, quantized) each DiT's config.json from the release with a
+// quantization entry.
+func generatedFiles(r *resolvedOptions, inv *inventory, cp *conversionPlan) ([]generated, error) {
 	var out []generated
 	if r.layout.DiTIndexed {
-		idx, err := ditIndexJSON(cp)
-		if err != nil {
-			return nil, err
+		for _, d := range cp.dits {
+			idx, err := ditIndexJSON(d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, generated{layout.ManifestEntry{Path: d.names.DiTIndex(), Kind: "index", Component: mapping.ComponentDiT, Expert: d.expert,
+				SHA256: sha256Hex(idx), Bytes: int64(len(idx))}, idx})
 		}
-		out = append(out, generated{OutputFile{Path: r.layout.DiTIndex(), Kind: "index", Component: "dit", SHA256: sha256Hex(idx), Bytes: int64(len(idx))}, idx})
 	}
 	if r.layout.Name == mapping.LayoutMLXVideo {
-		dit, _ := cp.archs[mapping.ComponentDiT].(*mapping.DiTArch)
-		t5, _ := cp.archs[mapping.ComponentT5].(*mapping.T5Arch)
-		vae, _ := cp.archs[mapping.ComponentVAE].(*mapping.VAEArch)
-		kind, err := mapping.ReleaseKindOf(dit, 1)
+		cfg, err := mlxVideoConfig(r, inv, cp)
 		if err != nil {
 			return nil, inputError(fmt.Errorf("--layout mlx-video: %w", err))
 		}
-		var q *mapping.MLXVideoQuantization
-		if qi := r.quantInfo(); qi != nil {
-			q = &mapping.MLXVideoQuantization{GroupSize: qi.GroupSize, Bits: qi.Bits}
-		}
-		cfg, err := mapping.MLXVideoConfigQuantized(kind, dit, t5, vae, q)
-		if err != nil {
-			return nil, inputError(fmt.Errorf("--layout mlx-video: config.json: %w", err))
-		}
-		out = append(out, generated{OutputFile{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
+		out = append(out, generated{layout.ManifestEntry{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
 	} else if qi := r.quantInfo(); qi != nil {
-		cfg, err := withQuantization(ditConfig, *qi)
-		if err != nil {
-			return nil, inputError(fmt.Errorf("--quantize: %s: %w", srcConfig, err))
+		for _, p := range inv.parts {
+			rel, ok := inv.configPaths[p]
+			if !ok {
+				continue
+			}
+			cfg, err := withQuantization(inv.configs[p], *qi)
+			if err != nil {
+				return nil, inputError(fmt.Errorf("--quantize: %s: %w", filepath.Join(inv.srcDir, rel), err))
+			}
+			out = append(out, generated{layout.ManifestEntry{Path: filepath.ToSlash(rel), Kind: "config", Component: mapping.ComponentDiT, Expert: p.expert,
+				SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
 		}
-		out = append(out, generated{OutputFile{Path: layout.Config, Kind: "config", SHA256: sha256Hex(cfg), Bytes: int64(len(cfg))}, cfg})
 	}
 	return out, nil
+}
+
+// mlxVideoConfig is mlx-video's config.json for the release: one
+// WanModelConfig describes both experts, so they must agree.
+func mlxVideoConfig(r *resolvedOptions, inv *inventory, cp *conversionPlan) ([]byte, error) {
+	var dit *mapping.DiTArch
+	for _, p := range inv.parts {
+		a, _ := cp.archs[p].(*mapping.DiTArch)
+		switch {
+		case a == nil:
+		case dit == nil:
+			dit = a
+		case !reflect.DeepEqual(a, dit):
+			return nil, fmt.Errorf("the experts' architectures differ (%s: %+v, %s: %+v); mlx-video's one config.json describes both",
+				layout.ExpertHigh, *dit, p.expert, *a)
+		}
+	}
+	t5, _ := cp.archs[partOf(mapping.ComponentT5)].(*mapping.T5Arch)
+	vae, _ := cp.archs[partOf(mapping.ComponentVAE)].(*mapping.VAEArch)
+	kind := cp.kind
+	if kind == "" {
+		var err error
+		if kind, err = mapping.ReleaseKindOf(dit, len(cp.dits)); err != nil {
+			return nil, err
+		}
+	}
+	var q *mapping.MLXVideoQuantization
+	if qi := r.quantInfo(); qi != nil {
+		q = &mapping.MLXVideoQuantization{GroupSize: qi.GroupSize, Bits: qi.Bits}
+	}
+	cfg, err := mapping.MLXVideoConfigQuantized(kind, dit, t5, vae, q)
+	if err != nil {
+		return nil, fmt.Errorf("config.json: %w", err)
+	}
+	return cfg, nil
 }

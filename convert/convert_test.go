@@ -26,9 +26,9 @@ var expectedOutputs = []string{
 
 func TestConvertKeepIsBitExact(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := runCLI(t, context.Background(), "--dtype", "keep", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
-	require.Contains(t, stdout, "287 tensors")
+	sum, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, DType: "keep"})
+	require.NoError(t, err)
+	require.Equal(t, 287, sum.Tensors)
 	require.Equal(t, expectedOutputs, treeFiles(t, out))
 
 	src := readRelease(t, tinyDir)
@@ -97,8 +97,8 @@ func refRoundBF16(x float32) uint16 {
 // and the VAE float32 (its source dtype here, so its bytes are unchanged).
 func TestConvertDefaultPolicy(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+	require.NoError(t, err)
 	got := readConverted(t, out)
 	want := map[mapping.Component]tensor.DType{
 		mapping.ComponentDiT: tensor.BF16, mapping.ComponentT5: tensor.BF16, mapping.ComponentVAE: tensor.F32}
@@ -108,8 +108,8 @@ func TestConvertDefaultPolicy(t *testing.T) {
 			require.Equal(t, want[c], td.info.DType, "%s %s", c, name)
 		}
 	}
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", "--vae-dtype", "bfloat16", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Force: true, ComponentDType: map[string]string{"vae": "bfloat16"}})
+	require.NoError(t, err)
 	for name, td := range readConverted(t, out)[mapping.ComponentVAE] {
 		require.Equal(t, tensor.BF16, td.info.DType, name)
 	}
@@ -117,8 +117,8 @@ func TestConvertDefaultPolicy(t *testing.T) {
 
 func TestConvertBF16RoundsToNearestEven(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--dtype", "bfloat16", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, DType: "bfloat16"})
+	require.NoError(t, err)
 	src := readRelease(t, tinyDir)
 	got := readConverted(t, out)
 	checked := 0
@@ -144,12 +144,10 @@ func TestConvertBF16RoundsToNearestEven(t *testing.T) {
 	}
 	require.Greater(t, checked, 1_000_000)
 
-	var m Manifest
-	raw, err := os.ReadFile(filepath.Join(out, outManifest))
+	m, err := layout.ReadManifest(filepath.Join(out, outManifest))
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(raw, &m))
-	require.Equal(t, "bfloat16", m.DTypes["dit"])
-	byPath := map[string]OutputFile{}
+	require.Equal(t, "bfloat16", m.DTypes[mapping.ComponentDiT])
+	byPath := map[string]layout.ManifestEntry{}
 	for _, f := range m.Files {
 		byPath[f.Path] = f
 	}
@@ -165,8 +163,8 @@ func TestConvertBF16RoundsToNearestEven(t *testing.T) {
 
 func TestConvertComponentDTypeOverrides(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--dtype", "float16", "--t5-dtype", "float32", "--vae-dtype", "keep", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, DType: "float16", ComponentDType: map[string]string{"t5": "float32", "vae": "keep"}})
+	require.NoError(t, err)
 	got := readConverted(t, out)
 	require.Equal(t, tensor.F16, got[mapping.ComponentDiT]["head.head.weight"].info.DType)
 	require.Equal(t, tensor.F32, got[mapping.ComponentT5]["token_embedding.weight"].info.DType)
@@ -183,8 +181,8 @@ func TestConvertComponentDTypeOverrides(t *testing.T) {
 func TestConvertShardsDiT(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	const max = 300_000
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "300000", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 300_000})
+	require.NoError(t, err)
 	raw, err := os.ReadFile(filepath.Join(out, layout.Wanconv.DiTIndex()))
 	require.NoError(t, err)
 	var idx struct {
@@ -216,16 +214,16 @@ func TestConvertShardsDiT(t *testing.T) {
 	require.Equal(t, total, idx.Metadata["total_size"])
 	// The sharded DiT holds the same tensors as an unsharded conversion.
 	one := filepath.Join(t.TempDir(), "one")
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, one)
-	require.Equal(t, 0, code, stderr)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: one})
+	require.NoError(t, err)
 	require.Equal(t, readConverted(t, one)[mapping.ComponentDiT], readConverted(t, out)[mapping.ComponentDiT])
 }
 
 func TestConvertIsDeterministic(t *testing.T) {
 	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	for _, out := range []string{a, b} {
-		code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "1MB", tinyDir, out)
-		require.Equal(t, 0, code, stderr)
+		_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 1_000_000})
+		require.NoError(t, err)
 	}
 	files := treeFiles(t, a)
 	require.Equal(t, files, treeFiles(t, b))
@@ -242,47 +240,25 @@ func TestConvertIsDeterministic(t *testing.T) {
 
 func TestConvertRefusesExistingOutputsWithoutForce(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "300kB", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 300_000})
+	require.NoError(t, err)
 	before, err := os.ReadFile(filepath.Join(out, outManifest))
 	require.NoError(t, err)
 
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--dtype", "float32", tinyDir, out)
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, "--force")
-	require.Contains(t, stderr, "wanconv-manifest.json")
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, DType: "float32"})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "--force")
+	require.ErrorContains(t, err, "wanconv-manifest.json")
 	after, err := os.ReadFile(filepath.Join(out, outManifest))
 	require.NoError(t, err)
 	require.Equal(t, before, after, "a refused run must not touch outputs")
 
 	// With --force the old shards are replaced by a single file.
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", "--dtype", "float32", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Force: true, DType: "float32"})
+	require.NoError(t, err)
 	require.Equal(t, expectedOutputs, treeFiles(t, out))
 	got := readConverted(t, out)
 	require.Equal(t, tensor.F32, got[mapping.ComponentT5]["norm.weight"].info.DType)
-}
-
-func TestVerifyFlag(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--verify", tinyDir, out)
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, "--verify is not available")
-	require.NoDirExists(t, out)
-
-	var gotDir string
-	var gotArgs []string
-	VerifyHook = func(dir string, args []string) int { gotDir, gotArgs = dir, args; return 7 }
-	defer func() { VerifyHook = nil }()
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, out, "--verify",
-		"--verify-flags", "--json  --golden g.json")
-	require.Equal(t, 7, code, stderr)
-	require.Equal(t, out, gotDir)
-	require.Equal(t, []string{"--json", "--golden", "g.json"}, gotArgs)
-
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", tinyDir, out, "--verify-flags", "--json")
-	require.Equal(t, 2, code)
-	require.Contains(t, stderr, "--verify-flags needs --verify")
 }
 
 // plainSource hides the SectionSource methods of a reader, forcing the
@@ -291,16 +267,16 @@ type plainSource struct{ tensor.Source }
 
 func TestSourcesWithoutSectionsGiveSameBytes(t *testing.T) {
 	normal := filepath.Join(t.TempDir(), "normal")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, normal)
-	require.Equal(t, 0, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: normal})
+	require.NoError(t, err)
 
 	origST, origPth := openSafetensorsSource, openPthSource
 	t.Cleanup(func() { openSafetensorsSource, openPthSource = origST, origPth })
 	openSafetensorsSource = func(o opener, p string) (tensor.Source, error) { s, err := origST(o, p); return plainSource{s}, err }
 	openPthSource = func(o opener, p string) (tensor.Source, error) { s, err := origPth(o, p); return plainSource{s}, err }
 	plain := filepath.Join(t.TempDir(), "plain")
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, plain)
-	require.Equal(t, 0, code, stderr)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: plain})
+	require.NoError(t, err)
 	for _, f := range []string{layout.Wanconv.VAE, layout.Wanconv.T5, "wan_model_mlx.safetensors", outManifest} {
 		a, err := os.ReadFile(filepath.Join(normal, f))
 		require.NoError(t, err)

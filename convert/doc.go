@@ -1,6 +1,8 @@
-// Package convert is the wanconv converter: it turns a Wan2.2 TI2V PyTorch
-// release (sharded DiT safetensors, umt5-xxl T5 encoder .pth, VAE .pth)
-// into MLX safetensors, in three steps:
+// Package convert is the wanconv converter: it turns a Wan2.2 PyTorch
+// release (sharded DiT safetensors, umt5-xxl T5 encoder .pth, VAE .pth;
+// TI2V-5B, or the two experts of T2V/I2V-A14B with the Wan2.1 VAE, as
+// package layout detects) into MLX safetensors, in three steps (Convert, with Options and a
+// context; the command line is cmd/wanconv):
 //
 //   - inventory (inventory.go): locate every input file and open each
 //     checkpoint, reading headers only;
@@ -23,8 +25,8 @@
 // only inside the release); OUT_DIR is locked before anything is looked at
 // (outdir.go) and nothing inside it is followed. Outputs are staged in
 // OUT_DIR/.wanconv-tmp-*, fsynced and moved into place by a journaled
-// commit only when all succeeded (atomic.go, commit.go); errors, SIGINT and
-// SIGTERM leave OUT_DIR as it was, and a kill -9 during the commit is
+// commit only when all succeeded (atomic.go, commit.go); errors and a
+// cancelled context (SIGINT and SIGTERM in cmd/wanconv) leave OUT_DIR as it was, and a kill -9 during the commit is
 // completed or rolled back by the next run. --force replaces exactly the
 // files the previous manifest lists. Converting twice gives byte-identical files: tensors are
 // ordered by name and the manifest holds no time or host data.

@@ -1,21 +1,17 @@
 package convert
 
 import (
-	"context"
 	"errors"
 	"fmt"
 )
 
-// Exit codes of Main.
-const (
-	ExitOK          = 0
-	ExitFailure     = 1   // I/O or internal failure (disk full, rename failed, ...)
-	ExitBadInput    = 2   // bad usage or a bad checkpoint
-	ExitInterrupted = 130 // SIGINT/SIGTERM or context cancelled
-)
+// Convert's errors fall in three classes, which the command (cmd/wanconv)
+// maps to its exit statuses: *InputError (bad options or a bad
+// checkpoint), context.Canceled (the context was cancelled; nothing was
+// written) and anything else (an I/O or internal failure).
 
-// InputError reports bad usage or a bad source checkpoint: nothing was
-// written. Main maps it to exit code 2.
+// InputError reports bad options or a bad source checkpoint: nothing was
+// written.
 type InputError struct{ Err error }
 
 func (e *InputError) Error() string { return e.Err.Error() }
@@ -34,19 +30,4 @@ func inputError(err error) error {
 		return err
 	}
 	return &InputError{Err: err}
-}
-
-// ExitCode maps a Convert error to Main's exit status.
-func ExitCode(err error) int {
-	var ie *InputError
-	switch {
-	case err == nil:
-		return ExitOK
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
-	case errors.As(err, &ie):
-		return ExitBadInput
-	default:
-		return ExitFailure
-	}
 }

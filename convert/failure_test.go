@@ -25,10 +25,10 @@ import (
 func requireBadInput(t *testing.T, release string, want ...string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", release, out)
-	require.Equal(t, ExitBadInput, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: release, OutDir: out})
+	requireInputError(t, err)
 	for _, w := range want {
-		require.Contains(t, stderr, w)
+		require.ErrorContains(t, err, w)
 	}
 	require.NoDirExists(t, out, "validation failures must not create OUT_DIR")
 }
@@ -85,14 +85,14 @@ func TestCorruptShard(t *testing.T) {
 func TestOutputDirNotWritable(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, filepath.Join(file, "out"))
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, filepath.Join(file, "out"))
-	require.Contains(t, stderr, "not a directory")
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: filepath.Join(file, "out")})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, filepath.Join(file, "out"))
+	require.ErrorContains(t, err, "not a directory")
 
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, file)
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, "not a directory")
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: file})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "not a directory")
 
 	if os.Geteuid() == 0 {
 		t.Log("running as root: permission bits do not stop writes, read-only directory case skipped")
@@ -100,9 +100,9 @@ func TestOutputDirNotWritable(t *testing.T) {
 	}
 	ro := filepath.Join(t.TempDir(), "ro")
 	require.NoError(t, os.Mkdir(ro, 0o555))
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, ro)
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, "not writable")
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: ro})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "not writable")
 	require.Empty(t, treeFiles(t, ro))
 }
 
@@ -130,9 +130,9 @@ func TestDiskFullLeavesNothing(t *testing.T) {
 				return &countingSink{failingSink: fs, total: &total}
 			})
 			out := t.TempDir() // exists beforehand: must be left empty
-			code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
-			require.Equal(t, ExitFailure, code, stderr)
-			require.Contains(t, stderr, "writing "+filepath.Join(out, failing)+": no space left on device")
+			_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+			requireFailure(t, err)
+			require.ErrorContains(t, err, "writing "+filepath.Join(out, failing)+": no space left on device")
 			require.Empty(t, treeFiles(t, out), "limit %d", limit)
 		})
 	}
@@ -173,30 +173,10 @@ func TestCancellationRemovesTempFiles(t *testing.T) {
 			defer cancel()
 			withSink(t, func(s sink) sink { return &cancellingSink{sink: s, cancel: cancel, after: after} })
 			out := filepath.Join(t.TempDir(), "out")
-			code, _, stderr := runCLI(t, ctx, tinyDir, out)
-			require.Equal(t, ExitInterrupted, code, stderr)
-			require.Contains(t, stderr, "interrupted")
+			_, err := Convert(ctx, Options{SrcDir: tinyDir, OutDir: out})
+			require.ErrorIs(t, err, context.Canceled)
 			require.NoDirExists(t, out)
 		})
-	}
-}
-
-func TestUsageErrors(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{tinyDir}, "expected PYTORCH_DIR and OUT_DIR"},
-		{[]string{"--bogus", tinyDir, "x"}, "flag provided but not defined: -bogus"},
-		{[]string{"--dtype", "int8", tinyDir, "x"}, "unknown dtype"},
-		{[]string{"--vae-dtype", "half", tinyDir, "x"}, "--vae-dtype"},
-		{[]string{"--max-shard-size", "-3", tinyDir, "x"}, "--max-shard-size"},
-		{[]string{tinyDir, tinyDir}, "is the source directory"},
-		{[]string{"/nonexistent/wan", filepath.Join(t.TempDir(), "o")}, "/nonexistent/wan"},
-	} {
-		code, _, stderr := runCLI(t, context.Background(), tc.args...)
-		require.Equal(t, ExitBadInput, code, strings.Join(tc.args, " "))
-		require.Contains(t, stderr, tc.want)
 	}
 }
 
@@ -207,22 +187,10 @@ func TestOutDirIsSourceThroughSymlink(t *testing.T) {
 	link := filepath.Join(t.TempDir(), "link")
 	require.NoError(t, os.Symlink(src, link))
 	before := treeFiles(t, src)
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--force", src, link)
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, "is the source directory")
+	_, err := Convert(context.Background(), Options{SrcDir: src, OutDir: link, Force: true})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "is the source directory")
 	require.Equal(t, before, treeFiles(t, src))
-}
-
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"5GB": 5e9, "300000": 300000, "1.5MiB": 1.5 * (1 << 20), "2 kB": 2000} {
-		got, err := parseSize(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
-	}
-	for _, bad := range []string{"", "GB", "-1", "0", "1TB"} {
-		_, err := parseSize(bad)
-		require.Error(t, err, bad)
-	}
 }
 
 func TestFloat16OverflowWarnsAndContinues(t *testing.T) {
@@ -236,10 +204,9 @@ func TestFloat16OverflowWarnsAndContinues(t *testing.T) {
 	}
 	writeSingleDiT(t, rel, ts)
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--dit-dtype", "float16", rel, out)
-	require.Equal(t, 0, code, stderr)
-	require.Contains(t, stderr, "warning: ")
-	require.Contains(t, stderr, "tensor head.head.bias: 2 finite value(s) overflowed to ±Inf when cast from float32 to float16")
+	sum, err := Convert(context.Background(), Options{SrcDir: rel, OutDir: out, ComponentDType: map[string]string{"dit": "float16"}})
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(sum.Warnings, "\n"), "tensor head.head.bias: 2 finite value(s) overflowed to ±Inf when cast from float32 to float16")
 	raw, err := os.ReadFile(filepath.Join(out, outManifest))
 	require.NoError(t, err)
 	require.Contains(t, string(raw), "head.head.bias: 2 finite value(s) overflowed")
@@ -253,9 +220,9 @@ func (s syncFailingSink) Sync() error { return syscall.EIO }
 func TestFlushFailureLeavesNothing(t *testing.T) {
 	withSink(t, func(s sink) sink { return syncFailingSink{s} })
 	out := t.TempDir()
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
-	require.Equal(t, ExitFailure, code, stderr)
-	require.Regexp(t, "flushing "+regexp.QuoteMeta(out)+"/[a-z0-9_-]+\\.safetensors: input/output error", stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+	requireFailure(t, err)
+	require.Regexp(t, "flushing "+regexp.QuoteMeta(out)+"/[a-z0-9_-]+\\.safetensors: input/output error", err.Error())
 	require.Empty(t, treeFiles(t, out))
 }
 
@@ -290,10 +257,10 @@ func TestReadFailureMidStreamIsBadInput(t *testing.T) {
 		return shortSource{SectionSource: s.(tensor.SectionSource), victim: "encoder.conv1.weight"}, nil
 	}
 	out := t.TempDir()
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
-	require.Equal(t, ExitBadInput, code, stderr)
-	require.Contains(t, stderr, srcVAE+": tensor encoder.conv1.weight: reading")
-	require.Contains(t, stderr, "unexpected EOF")
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, srcVAE+": tensor encoder.conv1.weight: reading")
+	require.ErrorContains(t, err, "unexpected EOF")
 	require.Empty(t, treeFiles(t, out))
 }
 
@@ -302,8 +269,8 @@ func TestReadFailureMidStreamIsBadInput(t *testing.T) {
 // byte for byte and no staging directory is left.
 func TestForceCommitFailureRestoresPreviousOutputs(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "600kB", tinyDir, out)
-	require.Equal(t, ExitOK, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 600_000})
+	require.NoError(t, err)
 	before := snapshot(t, out)
 
 	calls := 0
@@ -316,9 +283,9 @@ func TestForceCommitFailureRestoresPreviousOutputs(t *testing.T) {
 		return orig(o, from, to)
 	}
 	defer func() { renameInto = orig }()
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", tinyDir, out)
-	require.NotEqual(t, ExitOK, code)
-	require.Contains(t, stderr, "simulated rename failure")
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Force: true})
+	require.Error(t, err)
+	require.ErrorContains(t, err, "simulated rename failure")
 	require.Equal(t, before, snapshot(t, out), "the previous (sharded) outputs are back")
 }
 
@@ -368,8 +335,8 @@ func TestConcurrentRunIsRefused(t *testing.T) {
 	release, err := lockDir(out)
 	require.NoError(t, err)
 	defer release()
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, "another wanconv run is writing to it")
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "another wanconv run is writing to it")
 	require.Empty(t, treeFiles(t, out))
 }

@@ -1,9 +1,9 @@
 package convert
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"io/fs"
 	"math"
@@ -15,19 +15,30 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const tinyDir = "../golden/wan2.2-tiny"
+var tinyDir = golden.TinyRelease()
 
-// runCLI runs the wanconv command in-process.
-func runCLI(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+// requireInputError checks that err reports bad options or a bad
+// checkpoint (*InputError: exit status 2 of cmd/wanconv).
+func requireInputError(t *testing.T, err error) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(ctx, args, &out, &errb)
-	return code, out.String(), errb.String()
+	var ie *InputError
+	require.ErrorAs(t, err, &ie)
+}
+
+// requireFailure checks that err is an I/O or internal failure (exit
+// status 1 of cmd/wanconv): neither bad input nor a cancellation.
+func requireFailure(t *testing.T, err error) {
+	t.Helper()
+	require.Error(t, err)
+	var ie *InputError
+	require.False(t, errors.As(err, &ie), "an input error: %v", err)
+	require.NotErrorIs(t, err, context.Canceled)
 }
 
 // treeFiles lists every path under dir (files and directories), relative.

@@ -84,8 +84,8 @@ func TestLinksInsideReleaseAreFollowed(t *testing.T) {
 	require.NoError(t, os.Symlink(filepath.Join(r, "tokenizers", "umt5-xxl", "special_tokens_map.json"), filepath.Join(r, srcConfiguration)))
 
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", r, out)
-	require.Equal(t, ExitOK, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: r, OutDir: out})
+	require.NoError(t, err)
 	want, err := os.ReadFile(filepath.Join(tinyDir, srcTokenizer, "special_tokens_map.json"))
 	require.NoError(t, err)
 	for rel, content := range map[string]string{
@@ -127,8 +127,8 @@ func TestHostileTokenizerEntries(t *testing.T) {
 // another folder: --force neither deletes nor writes there.
 func TestNoWritesThroughLinksInOutDir(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
-	require.Equal(t, ExitOK, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+	require.NoError(t, err)
 	elsewhere := filepath.Join(t.TempDir(), "precious")
 	require.NoError(t, os.MkdirAll(filepath.Join(elsewhere, "umt5-xxl"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(elsewhere, "umt5-xxl", "special_tokens_map.json"), []byte("mine"), 0o644))
@@ -136,9 +136,9 @@ func TestNoWritesThroughLinksInOutDir(t *testing.T) {
 	require.NoError(t, os.Symlink(elsewhere, filepath.Join(out, "google")))
 	before := snapshot(t, elsewhere)
 
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", tinyDir, out)
-	require.Equal(t, ExitBadInput, code, stderr)
-	require.Contains(t, stderr, filepath.Join(out, "google")+": symbolic link inside the output directory")
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Force: true})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, filepath.Join(out, "google")+": symbolic link inside the output directory")
 	require.Equal(t, before, snapshot(t, elsewhere))
 	fi, err := os.Lstat(filepath.Join(out, "google"))
 	require.NoError(t, err)
@@ -150,8 +150,8 @@ func TestNoWritesThroughLinksInOutDir(t *testing.T) {
 // never overwritten.
 func TestForceReplacesOnlyWhatTheManifestLists(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--max-shard-size", "600kB", tinyDir, out)
-	require.Equal(t, ExitOK, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 600_000})
+	require.NoError(t, err)
 	mine := map[string]string{
 		"wan_model_mlx_q4.safetensors":                "user's quantized model",
 		"wan_model_mlx-00009-of-00009.safetensors":    "not in the manifest",
@@ -161,8 +161,8 @@ func TestForceReplacesOnlyWhatTheManifestLists(t *testing.T) {
 	for rel, content := range mine {
 		require.NoError(t, os.WriteFile(filepath.Join(out, rel), []byte(content), 0o644))
 	}
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", tinyDir, out)
-	require.Equal(t, ExitOK, code, stderr)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Force: true})
+	require.NoError(t, err)
 	for rel, content := range mine {
 		b, err := os.ReadFile(filepath.Join(out, rel))
 		require.NoError(t, err, rel)
@@ -175,9 +175,9 @@ func TestForceReplacesOnlyWhatTheManifestLists(t *testing.T) {
 	// without a manifest, --force refuses to overwrite a same-named file
 	other := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(other, srcConfig), []byte("my config"), 0o644))
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", tinyDir, other)
-	require.Equal(t, ExitBadInput, code, stderr)
-	require.Contains(t, stderr, filepath.Join(other, srcConfig)+" exists and no wanconv manifest lists it")
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: other, Force: true})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, filepath.Join(other, srcConfig)+" exists and no wanconv manifest lists it")
 	b, err := os.ReadFile(filepath.Join(other, srcConfig))
 	require.NoError(t, err)
 	require.Equal(t, "my config", string(b))
@@ -185,9 +185,9 @@ func TestForceReplacesOnlyWhatTheManifestLists(t *testing.T) {
 
 	// a manifest naming a file wanconv never writes is refused
 	require.NoError(t, os.WriteFile(filepath.Join(out, outManifest), []byte(`{"tool":"wanconv","files":[{"path":"../../etc/passwd"}]}`), 0o644))
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", tinyDir, out)
-	require.Equal(t, ExitBadInput, code, stderr)
-	require.Contains(t, stderr, `lists "../../etc/passwd", which wanconv never writes`)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Force: true})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, `lists "../../etc/passwd", which wanconv never writes`)
 }
 
 // TestOutDirNestedWithSource (class 5): OUT_DIR inside the source tree, or
@@ -196,23 +196,23 @@ func TestOutDirNestedWithSource(t *testing.T) {
 	r := copyTree(t, tinyDir)
 	before := snapshot(t, r)
 	for _, out := range []string{filepath.Join(r, srcTokenizer), filepath.Join(r, "google"), filepath.Join(r, "new", "out")} {
-		code, _, stderr := runCLI(t, context.Background(), "--quiet", "--force", r, out)
-		require.Equal(t, ExitBadInput, code, stderr)
-		require.Contains(t, stderr, "is inside the source directory")
+		_, err := Convert(context.Background(), Options{SrcDir: r, OutDir: out, Force: true})
+		requireInputError(t, err)
+		require.ErrorContains(t, err, "is inside the source directory")
 	}
 	require.Equal(t, before, snapshot(t, r))
 	require.NoDirExists(t, filepath.Join(r, "new"))
 	// through a link to a folder of the source
 	link := filepath.Join(t.TempDir(), "link")
 	require.NoError(t, os.Symlink(filepath.Join(r, "google"), link))
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--force", r, link)
-	require.Equal(t, ExitBadInput, code, stderr)
-	require.Contains(t, stderr, "is inside the source directory")
+	_, err := Convert(context.Background(), Options{SrcDir: r, OutDir: link, Force: true})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "is inside the source directory")
 
 	parent := filepath.Dir(r)
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--force", r, parent)
-	require.Equal(t, ExitBadInput, code, stderr)
-	require.Contains(t, stderr, "is inside the output directory")
+	_, err = Convert(context.Background(), Options{SrcDir: r, OutDir: parent, Force: true})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "is inside the output directory")
 	require.Equal(t, before, snapshot(t, r))
 }
 
@@ -231,21 +231,21 @@ func TestLockIsTakenBeforeTheExistingOutputsCheck(t *testing.T) {
 		return nil
 	}
 	t.Cleanup(func() { commitHook = orig })
-	first := make(chan int)
+	first := make(chan error)
 	go func() {
-		code, _, _ := runCLI(t, context.Background(), "--quiet", tinyDir, out)
-		first <- code
+		_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+		first <- err
 	}()
 	<-reached
 	commitHook = orig
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", tinyDir, out)
-	require.Equal(t, ExitBadInput, code, stderr)
-	require.Contains(t, stderr, "another wanconv run is writing to it")
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "another wanconv run is writing to it")
 	close(resume)
-	require.Equal(t, ExitOK, <-first)
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, out)
-	require.Equal(t, ExitBadInput, code, stderr)
-	require.Contains(t, stderr, "already holds")
+	require.NoError(t, <-first)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, "already holds")
 }
 
 // TestHugeSparseConfigIsRefused (class 8): a 1 GB (sparse) config.json is
@@ -253,7 +253,7 @@ func TestLockIsTakenBeforeTheExistingOutputsCheck(t *testing.T) {
 func TestHugeSparseConfigIsRefused(t *testing.T) {
 	r := copyTree(t, tinyDir)
 	require.NoError(t, os.Truncate(filepath.Join(r, srcConfig), 1<<30))
-	requireBadInput(t, r, filepath.Join(r, srcConfig), "file too large", "1073741824 bytes, at most 4194304 read")
+	requireBadInput(t, r, filepath.Join(r, srcConfig), "file too large", "1073741824 bytes, at most 1048576 read")
 }
 
 // repackZip rewrites a zip .pth with every entry compressed with method,
@@ -300,8 +300,8 @@ func TestTensorBufferIsCapped(t *testing.T) {
 
 	maxTensorBuffer = orig
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", r, out)
-	require.Equal(t, ExitOK, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: r, OutDir: out})
+	require.NoError(t, err)
 }
 
 // TestDuplicateZipEntryIsBadInput (class 9).
@@ -321,17 +321,14 @@ func TestDuplicateZipEntryIsBadInput(t *testing.T) {
 	requireBadInput(t, r, filepath.Join(r, srcT5), `zip archive holds entry "`+data0+`" twice`)
 }
 
-// TestSmallerHostileCases (class 11): --max-shard-size below one byte is a
-// usage error, and a failed run into a/b/c leaves no a/ behind.
-func TestSmallerHostileCases(t *testing.T) {
-	code, _, stderr := runCLI(t, context.Background(), "--max-shard-size", "0.5", tinyDir, filepath.Join(t.TempDir(), "o"))
-	require.Equal(t, ExitBadInput, code)
-	require.Contains(t, stderr, `--max-shard-size: invalid size "0.5": less than one byte`)
-
+// TestFailedRunLeavesNoParents (class 11): a failed run into a/b/c leaves
+// no a/ behind (--max-shard-size below one byte: cmd/wanconv's
+// TestSmallerHostileCases).
+func TestFailedRunLeavesNoParents(t *testing.T) {
 	r := copyTree(t, tinyDir)
 	require.NoError(t, os.Remove(filepath.Join(r, srcVAE)))
 	base := t.TempDir()
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", r, filepath.Join(base, "a", "b", "c"))
-	require.Equal(t, ExitBadInput, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: r, OutDir: filepath.Join(base, "a", "b", "c")})
+	requireInputError(t, err)
 	require.NoDirExists(t, filepath.Join(base, "a"))
 }

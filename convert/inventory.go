@@ -17,8 +17,8 @@ import (
 	"github.com/wanconv/wanconv/tensor"
 )
 
-// Source file names of a Wan2.2 TI2V release directory (package layout
-// spells them).
+// Source file names of a Wan2.2 release directory (package layout spells
+// them).
 const (
 	srcConfig        = layout.ReleaseConfig
 	srcConfiguration = layout.ReleaseConfiguration
@@ -29,30 +29,45 @@ const (
 	srcTokenizer     = layout.Tokenizer
 )
 
-// SourceFile is one input file as recorded in the manifest.
-type SourceFile struct {
-	Path  string `json:"path"` // relative to the source directory, slash-separated
-	Bytes int64  `json:"bytes"`
+// maxIndexJSON caps the DiT index (as the safetensors reader does);
+// config.json is capped at layout.MaxConfigSize.
+const maxIndexJSON = 100 << 20
+
+// part is one network of the release: a component and, for a DiT of an
+// A14B release, its expert.
+type part struct {
+	component mapping.Component
+	expert    layout.Expert
 }
 
-// maxConfigJSON caps config.json, which is read into memory (the real
-// one is under 1 kB); maxIndexJSON caps the DiT index (as the safetensors
-// reader does).
-const (
-	maxConfigJSON = 4 << 20
-	maxIndexJSON  = 100 << 20
-)
+// String names the part in messages: "dit", "t5", "vae" or
+// "dit high_noise_model".
+func (p part) String() string {
+	if p.expert == "" {
+		return string(p.component)
+	}
+	return string(p.component) + " " + string(p.expert)
+}
+
+func partOf(c mapping.Component) part { return part{component: c} }
 
 // inventory is the opened release: headers read and checked, no tensor data
 // touched yet.
 type inventory struct {
-	srcDir    string
-	root      *safefs.Root
-	ditConfig []byte
-	sources   sourceSet
-	paths     map[mapping.Component]string // path shown in messages
-	files     []SourceFile                 // every input file, sorted by path
-	copies    []string                     // files copied verbatim (relative paths)
+	srcDir  string
+	root    *safefs.Root
+	kind    mapping.ReleaseKind // "" for a single model that is not ti2v
+	parts   []part              // the DiT(s), then T5 and VAE
+	configs map[part][]byte     // each DiT's config.json
+	// configPaths are where they are (relative paths).
+	configPaths map[part]string
+	sources     sourceSet
+	paths       map[part]string     // path shown in messages
+	files       []layout.SourceFile // every input file, sorted by path
+	copies      []string            // files copied verbatim (relative paths)
+	// ditConfigs are the copies that are a DiT's config.json (replaced by
+	// the mlx-video layout's own config.json).
+	ditConfigs map[string]bool
 }
 
 // close releases every opened source.
@@ -66,15 +81,23 @@ func (inv *inventory) close() {
 
 // takeInventory locates and opens every component of the release. Every
 // file is read through root: regular files only, links only when they stay
-// inside the release. All problems found are reported together.
+// inside the release. Which files make the release is package layout's
+// (DetectRelease: TI2V-5B, or the two experts of T2V/I2V-A14B). All
+// problems found are reported together.
 func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err error) {
 	dir := root.Dir()
-	inv := &inventory{srcDir: dir, root: root, sources: sourceSet{}, paths: map[mapping.Component]string{}}
+	inv := &inventory{srcDir: dir, root: root, sources: sourceSet{}, paths: map[part]string{},
+		configs: map[part][]byte{}, configPaths: map[part]string{}, ditConfigs: map[string]bool{}}
 	defer func() {
 		if err != nil {
 			inv.close()
 		}
 	}()
+	rel, err := layout.DetectRelease(relFS{root})
+	if err != nil {
+		return nil, inputError(fmt.Errorf("%s: %w", dir, err))
+	}
+	inv.kind = rel.Kind
 	var problems []error
 	need := func(rel string, wantDir bool) bool {
 		st, err := root.Stat(rel)
@@ -92,15 +115,24 @@ func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err er
 		}
 		return false
 	}
-	if need(srcConfig, false) {
-		inv.copies = append(inv.copies, srcConfig)
-		inv.ditConfig, err = root.ReadFile(srcConfig, maxConfigJSON)
+	for _, d := range rel.DiTs {
+		p := part{mapping.ComponentDiT, d.Expert}
+		inv.parts = append(inv.parts, p)
+		cfg := filepath.FromSlash(d.Config)
+		if !need(cfg, false) {
+			continue
+		}
+		inv.copies = append(inv.copies, cfg)
+		inv.ditConfigs[cfg] = true
+		raw, err := root.ReadFile(cfg, layout.MaxConfigSize)
 		if err != nil {
 			problems = append(problems, err)
-		} else if !json.Valid(inv.ditConfig) {
-			problems = append(problems, fmt.Errorf("%s: not valid JSON", filepath.Join(dir, srcConfig)))
+		} else if !json.Valid(raw) {
+			problems = append(problems, fmt.Errorf("%s: not valid JSON", filepath.Join(dir, cfg)))
 		}
+		inv.configs[p], inv.configPaths[p] = raw, cfg
 	}
+	inv.parts = append(inv.parts, partOf(mapping.ComponentT5), partOf(mapping.ComponentVAE))
 	if need(srcConfiguration, false) {
 		inv.copies = append(inv.copies, srcConfiguration)
 	}
@@ -114,39 +146,39 @@ func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ditPath := filepath.Join(dir, srcDiTIndex)
-	if _, err := root.Stat(srcDiTIndex); errors.Is(err, fs.ErrNotExist) {
-		if _, err := root.Stat(srcDiTSingle); err == nil {
-			ditPath = filepath.Join(dir, srcDiTSingle)
-		}
-	}
-	open := []struct {
-		c    mapping.Component
+	type opening struct {
+		p    part
 		path string
 		fn   func(opener, string) (tensor.Source, error)
-	}{
-		{mapping.ComponentDiT, ditPath, openSafetensorsSource},
-		{mapping.ComponentT5, filepath.Join(dir, srcT5), openPthSource},
-		{mapping.ComponentVAE, filepath.Join(dir, srcVAE), openPthSource},
 	}
+	var open []opening
+	for i, d := range rel.DiTs {
+		open = append(open, opening{inv.parts[i], filepath.Join(dir, filepath.FromSlash(d.Checkpoint)), openSafetensorsSource})
+	}
+	open = append(open, opening{partOf(mapping.ComponentT5), filepath.Join(dir, rel.T5), openPthSource},
+		opening{partOf(mapping.ComponentVAE), filepath.Join(dir, rel.VAE), openPthSource})
 	for _, o := range open {
-		inv.paths[o.c] = o.path
-		rel, _ := filepath.Rel(dir, o.path)
-		if _, err := root.Stat(rel); err != nil && !safefs.IsHostile(err) {
-			if o.c == mapping.ComponentDiT {
+		inv.paths[o.p] = o.path
+		rp, _ := filepath.Rel(dir, o.path)
+		if _, err := root.Stat(rp); err != nil && !safefs.IsHostile(err) {
+			if o.p.component == mapping.ComponentDiT {
+				cands := layout.ReleaseCandidates(mapping.ComponentDiT)
+				if o.p.expert != "" {
+					cands = layout.ReleaseExpertCandidates(o.p.expert)
+				}
 				problems = append(problems, fmt.Errorf("missing DiT checkpoint: neither %s nor %s exists",
-					filepath.Join(dir, srcDiTIndex), filepath.Join(dir, srcDiTSingle)))
+					filepath.Join(dir, filepath.FromSlash(cands[0])), filepath.Join(dir, filepath.FromSlash(cands[1]))))
 			} else {
-				problems = append(problems, fmt.Errorf("missing %s checkpoint %s", o.c, o.path))
+				problems = append(problems, fmt.Errorf("missing %s checkpoint %s", o.p, o.path))
 			}
 			continue
 		}
 		src, err := o.fn(root.OpenPath, o.path)
 		if err != nil {
-			problems = append(problems, fmt.Errorf("%s checkpoint: %w", o.c, err))
+			problems = append(problems, fmt.Errorf("%s checkpoint: %w", o.p, err))
 			continue
 		}
-		inv.sources[o.c] = src
+		inv.sources[o.p] = src
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -160,11 +192,19 @@ func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err er
 	return inv, nil
 }
 
+// relFS reads the release through its safefs root for layout's detection.
+type relFS struct{ root *safefs.Root }
+
+func (r relFS) Stat(rel string) (fs.FileInfo, error) { return r.root.Stat(filepath.FromSlash(rel)) }
+func (r relFS) ReadFile(rel string, max int64) ([]byte, error) {
+	return r.root.ReadFile(filepath.FromSlash(rel), max)
+}
+
 // recordFiles lists every input file with its size, for the manifest.
 func (inv *inventory) recordFiles() error {
 	rels := append([]string(nil), inv.copies...)
-	for _, c := range mapping.Components {
-		p := inv.paths[c]
+	for _, pt := range inv.parts {
+		p := inv.paths[pt]
 		rel, _ := filepath.Rel(inv.srcDir, p)
 		rels = append(rels, rel)
 		if filepath.Ext(p) == ".json" {
@@ -186,7 +226,7 @@ func (inv *inventory) recordFiles() error {
 		if err != nil {
 			return err
 		}
-		inv.files = append(inv.files, SourceFile{Path: filepath.ToSlash(r), Bytes: st.Size()})
+		inv.files = append(inv.files, layout.SourceFile{Path: filepath.ToSlash(r), Bytes: st.Size()})
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ package convert
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -23,9 +22,15 @@ import (
 // set instead of deleting the folder.
 
 var (
-	oldArgs = []string{"--quiet", "--max-shard-size", "600kB"}                    // sharded DiT
-	newArgs = []string{"--quiet", "--force", "--dit-dtype", "float32", "--quiet"} // one float32 DiT file
+	oldOpt = Options{MaxShardSize: 600_000}                                            // sharded DiT
+	newOpt = Options{Force: true, ComponentDType: map[string]string{"dit": "float32"}} // one float32 DiT file
 )
+
+// into is opt converting the tiny release into out.
+func into(opt Options, out string) Options {
+	opt.SrcDir, opt.OutDir = tinyDir, out
+	return opt
+}
 
 // errKilled stands for the process dying at a commit step.
 var errKilled = errors.New("killed at a commit step")
@@ -35,11 +40,11 @@ var errKilled = errors.New("killed at a commit step")
 func outputSets(t *testing.T) (oldOut string, oldSet, newSet map[string]string) {
 	t.Helper()
 	oldOut = filepath.Join(t.TempDir(), "old")
-	code, _, stderr := runCLI(t, context.Background(), append(oldArgs, tinyDir, oldOut)...)
-	require.Equal(t, ExitOK, code, stderr)
+	_, err := Convert(context.Background(), into(oldOpt, oldOut))
+	require.NoError(t, err)
 	ref := filepath.Join(t.TempDir(), "new")
-	code, _, stderr = runCLI(t, context.Background(), append(newArgs, tinyDir, ref)...)
-	require.Equal(t, ExitOK, code, stderr)
+	_, err = Convert(context.Background(), into(newOpt, ref))
+	require.NoError(t, err)
 	oldSet, newSet = snapshot(t, oldOut), snapshot(t, ref)
 	require.NotEqual(t, oldSet, newSet)
 	return oldOut, oldSet, newSet
@@ -51,8 +56,8 @@ func commitSteps(t *testing.T, oldOut string) []string {
 	out := copyTree(t, oldOut)
 	var steps []string
 	withCommitHook(t, func(s string) error { steps = append(steps, s); return nil })
-	code, _, stderr := runCLI(t, context.Background(), append(newArgs, tinyDir, out)...)
-	require.Equal(t, ExitOK, code, stderr)
+	_, err := Convert(context.Background(), into(newOpt, out))
+	require.NoError(t, err)
 	require.Contains(t, steps, "aside "+outManifest)
 	require.Equal(t, "place "+outManifest, steps[len(steps)-3], "the manifest is placed last")
 	return steps
@@ -116,14 +121,14 @@ func TestKillAtEveryCommitStep(t *testing.T) {
 				}
 				return nil
 			})
-			_, _, stderr := runCLI(t, context.Background(), append(newArgs, tinyDir, out)...)
-			require.Contains(t, stderr, errKilled.Error())
+			_, err := Convert(context.Background(), into(newOpt, out))
+			require.ErrorIs(t, err, errKilled)
 			commitHook = func(string) error { return nil }
 			requireOldNewOrRecovery(t, out, oldSet, newSet, step)
 
 			// the next run fails (no --force, outputs exist) but recovers first
 			var log strings.Builder
-			_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Progress: &log})
+			_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Progress: &log})
 			require.ErrorContains(t, err, "already holds")
 			require.Equal(t, wantAfter(step), requireRecovered(t, out, oldSet, newSet, step))
 			if strings.HasPrefix(step, "aside ") || strings.HasPrefix(step, "place ") {
@@ -144,9 +149,8 @@ func TestKill9DuringCommit(t *testing.T) {
 	for _, step := range []string{"aside " + layout.Wanconv.T5, "place " + layout.Wanconv.VAE, "cleanup"} {
 		t.Run(step, func(t *testing.T) {
 			out := copyTree(t, oldOut)
-			args, _ := json.Marshal(append(newArgs, tinyDir, out))
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
-			cmd.Env = append(os.Environ(), "WANCONV_KILL_AT="+step, "WANCONV_KILL_ARGS="+string(args))
+			cmd.Env = append(os.Environ(), "WANCONV_KILL_AT="+step, "WANCONV_KILL_OUT="+out)
 			outb, err := cmd.CombinedOutput()
 			var ee *exec.ExitError
 			require.ErrorAs(t, err, &ee, string(outb))
@@ -167,8 +171,7 @@ func TestKillChild(t *testing.T) {
 	if step == "" {
 		t.Skip("only run re-executed by TestKill9DuringCommit")
 	}
-	var args []string
-	require.NoError(t, json.Unmarshal([]byte(os.Getenv("WANCONV_KILL_ARGS")), &args))
+	out := os.Getenv("WANCONV_KILL_OUT")
 	commitHook = func(s string) error {
 		if s == step {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
@@ -176,8 +179,8 @@ func TestKillChild(t *testing.T) {
 		}
 		return nil
 	}
-	code, _, stderr := runCLI(t, context.Background(), args...)
-	t.Fatalf("conversion finished (exit %d) without reaching step %q: %s", code, step, stderr)
+	_, err := Convert(context.Background(), into(newOpt, out))
+	t.Fatalf("conversion finished (error: %v) without reaching step %q", err, step)
 }
 
 func withoutStaging(m map[string]string) map[string]string {

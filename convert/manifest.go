@@ -7,56 +7,35 @@ import (
 	"os"
 	"sort"
 
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 )
 
-// Manifest describes a converted directory. It holds nothing time- or
-// host-dependent, so converting the same release twice gives the same bytes.
-type Manifest struct {
-	Tool         string            `json:"tool"`
-	Version      string            `json:"version"`
-	Format       string            `json:"format"`
-	Layout       string            `json:"layout"`
-	DTypes       map[string]string `json:"dtypes"` // component → requested dtype
-	MaxShardSize int64             `json:"max_shard_size"`
-	// Quantization is the DiT's quantization (bits, group size); absent
-	// when its Linears are dense.
-	Quantization *QuantizationInfo `json:"quantization,omitempty"`
-	// Architectures holds each component's architecture as inferred by
-	// the mapping package (mapping.DiTArch, T5Arch, VAEArch).
-	Architectures map[string]any `json:"architectures"`
-	Sources       []SourceFile   `json:"sources"`
-	Files         []OutputFile   `json:"files"`
-	Warnings      []string       `json:"warnings"`
-}
-
-// OutputFile is one file of the converted directory.
-type OutputFile struct {
-	Path       string `json:"path"`
-	Kind       string `json:"kind"` // "safetensors", "index" or "copy"
-	Component  string `json:"component,omitempty"`
-	SHA256     string `json:"sha256"`
-	Bytes      int64  `json:"bytes"`
-	Tensors    int    `json:"tensors,omitempty"`
-	Parameters int64  `json:"parameters,omitempty"`
-	DType      string `json:"dtype,omitempty"` // output dtype(s), "+"-joined when mixed
-	// TensorSHA256 maps every tensor of a safetensors file to the sha256 of
-	// its data bytes, so a verifier can name the tensor a corruption hit.
-	TensorSHA256 map[string]string `json:"tensor_sha256,omitempty"`
-}
-
-func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *Manifest {
-	m := &Manifest{Tool: "wanconv", Version: Version, Format: "mlx", Layout: string(opt.layout.Name), DTypes: map[string]string{},
-		MaxShardSize: opt.MaxShardSize, Quantization: opt.quantInfo(), Architectures: map[string]any{}, Sources: inv.files, Warnings: []string{}}
+// newManifest starts the manifest (layout.ManifestDoc) of a conversion: for
+// an A14B release "dit" maps each expert to its architecture.
+func newManifest(opt *resolvedOptions, inv *inventory, cp *conversionPlan) *layout.ManifestDoc {
+	m := &layout.ManifestDoc{Tool: layout.ManifestTool, Version: Version, Format: "mlx", Layout: string(opt.layout.Name),
+		Release: cp.kind, DTypes: map[mapping.Component]string{}, MaxShardSize: opt.MaxShardSize, Quantization: opt.quantInfo(),
+		Architectures: map[mapping.Component]any{}, Sources: inv.files, Warnings: []string{}}
 	for _, c := range mapping.Components {
-		m.DTypes[string(c)] = dtypeLabel(opt.dtypes[c])
-		m.Architectures[string(c)] = cp.archs[c]
+		m.DTypes[c] = dtypeLabel(opt.dtypes[c])
+	}
+	experts := map[layout.Expert]any{}
+	for _, p := range inv.parts {
+		if p.expert != "" {
+			experts[p.expert] = cp.archs[p]
+		} else {
+			m.Architectures[p.component] = cp.archs[p]
+		}
+	}
+	if len(experts) > 0 {
+		m.Architectures[mapping.ComponentDiT] = experts
 	}
 	return m
 }
 
 // addTensorFile records a written safetensors file.
-func (m *Manifest) addTensorFile(f *plannedFile, w writtenFile) {
+func addTensorFile(m *layout.ManifestDoc, f *plannedFile, w writtenFile) {
 	names := make([]string, len(f.dtypes))
 	for i, d := range f.dtypes {
 		names[i] = d.Name()
@@ -69,13 +48,13 @@ func (m *Manifest) addTensorFile(f *plannedFile, w writtenFile) {
 		}
 		dt += n
 	}
-	m.Files = append(m.Files, OutputFile{Path: f.name, Kind: "safetensors", Component: string(f.component),
+	m.Files = append(m.Files, layout.ManifestEntry{Path: f.name, Kind: "safetensors", Component: f.part.component, Expert: f.part.expert,
 		SHA256: w.sha256, Bytes: w.bytes, Tensors: len(f.tensors), Parameters: f.params, DType: dt,
 		TensorSHA256: w.tensorSHA256})
 }
 
-// sortFiles orders Files by path.
-func (m *Manifest) sortFiles() {
+// sortFiles orders a manifest's Files by path.
+func sortFiles(m *layout.ManifestDoc) {
 	sort.Slice(m.Files, func(a, b int) bool { return m.Files[a].Path < m.Files[b].Path })
 }
 
@@ -91,13 +70,14 @@ func encodeJSON(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// ditIndexJSON is the Hugging Face index of the DiT output.
-func ditIndexJSON(cp *conversionPlan) ([]byte, error) {
+// ditIndexJSON is the Hugging Face index of one DiT output (shard names
+// relative to the index's folder).
+func ditIndexJSON(d *ditOutput) ([]byte, error) {
 	type index struct {
 		Metadata  map[string]any    `json:"metadata"`
 		WeightMap map[string]string `json:"weight_map"`
 	}
-	return encodeJSON(index{Metadata: map[string]any{"total_size": cp.ditTotal}, WeightMap: cp.ditIndex})
+	return encodeJSON(index{Metadata: map[string]any{"total_size": d.total}, WeightMap: d.index})
 }
 
 // writeNewFile writes data to a new file and fsyncs it.

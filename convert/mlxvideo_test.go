@@ -24,8 +24,8 @@ import (
 // give for the upstream tensor, with the bytes of the default layout.
 func TestConvertMLXVideoLayout(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "mv")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--layout", "mlx-video", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Layout: "mlx-video"})
+	require.NoError(t, err)
 	require.Equal(t, []string{
 		"config.json", "configuration.json", "google", "google/umt5-xxl", "google/umt5-xxl/special_tokens_map.json",
 		"model.safetensors", "t5_encoder.safetensors", "vae.safetensors", "wanconv-manifest.json",
@@ -38,8 +38,8 @@ func TestConvertMLXVideoLayout(t *testing.T) {
 		mapping.ComponentVAE: readSafetensors(t, filepath.Join(out, layout.MLXVideo.VAE)),
 	}
 	def := filepath.Join(t.TempDir(), "default")
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, def)
-	require.Equal(t, 0, code, stderr)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: def})
+	require.NoError(t, err)
 	base := readConverted(t, def)
 	wantDType := map[mapping.Component]tensor.DType{mapping.ComponentDiT: tensor.BF16, mapping.ComponentT5: tensor.BF16, mapping.ComponentVAE: tensor.F32}
 	for _, c := range mapping.Components {
@@ -75,15 +75,13 @@ func TestConvertMLXVideoLayout(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, wantCfg, cfg)
 	require.Equal(t, mlxvideoref.Fields, jsonKeyOrder(t, raw))
-	var m Manifest
-	raw, err = os.ReadFile(filepath.Join(out, layout.Manifest))
+	m, err := layout.ReadManifest(filepath.Join(out, layout.Manifest))
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(raw, &m))
 	require.Equal(t, "mlx-video", m.Layout)
 
-	code, _, stderr = runCLI(t, context.Background(), "--layout", "diffusers", tinyDir, filepath.Join(t.TempDir(), "x"))
-	require.Equal(t, 2, code)
-	require.Contains(t, stderr, `--layout: unknown layout "diffusers" (want wanconv or mlx-video)`)
+	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: filepath.Join(t.TempDir(), "x"), Layout: "diffusers"})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, `--layout: unknown layout "diffusers" (want wanconv or mlx-video)`)
 }
 
 // jsonKeyOrder lists the top-level keys of a JSON object in file order.

@@ -1,7 +1,6 @@
 package convert
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,9 +20,6 @@ import (
 // interrupted commit is recovered and stale staging directories removed;
 // only then are existing outputs examined, under the lock.
 
-// maxManifestBytes caps the previous manifest read for --force.
-const maxManifestBytes = 64 << 20
-
 // outDir is a locked OUT_DIR.
 type outDir struct {
 	path    string
@@ -34,24 +30,41 @@ type outDir struct {
 	note    string   // what recovery did, for the log ("" = nothing)
 }
 
-// fixedOutputs are the top-level names wanconv writes besides DiT files,
-// in any layout.
+// fixedOutputs are the names wanconv writes besides DiT files, in any
+// layout (slash-separated; an A14B expert's index and config.json are in
+// its folder in the wanconv layout).
 var fixedOutputs = func() []string {
 	names := []string{srcConfig, srcConfiguration, outManifest}
 	for _, l := range layout.Layouts {
 		names = append(names, l.DiTIndex(), l.T5, l.VAE)
+		for _, e := range layout.Experts {
+			names = append(names, l.ForExpert(e).DiTIndex(), l.ExpertConfig(e))
+		}
 	}
-	return names
+	slices.Sort(names)
+	return slices.Compact(names)
 }()
 
-// isDiTOutput reports whether name is a DiT file of some layout.
+// isDiTOutput reports whether name is a DiT file of some layout, of a
+// single model or of an expert.
 func isDiTOutput(name string) bool {
 	for _, l := range layout.Layouts {
 		if l.IsDiTFile(name) {
 			return true
 		}
+		for _, e := range layout.Experts {
+			if l.ForExpert(e).IsDiTFile(name) {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+// isExpertFolder reports whether a top-level name is an expert's folder.
+func isExpertFolder(name string) bool {
+	_, err := layout.ParseExpert(name)
+	return err == nil
 }
 
 // isOutputPath reports whether wanconv could have written rel
@@ -201,7 +214,7 @@ func (d *outDir) existing() ([]string, error) {
 	}
 	var found []string
 	for _, e := range entries {
-		if n := e.Name(); slices.Contains(fixedOutputs, n) || isDiTOutput(n) {
+		if n := e.Name(); slices.Contains(fixedOutputs, n) || isDiTOutput(n) || e.IsDir() && isExpertFolder(n) {
 			found = append(found, n)
 		}
 	}
@@ -225,22 +238,17 @@ func (d *outDir) previousOutputs(force bool) ([]string, error) {
 	if len(found) > 0 && !force {
 		return nil, usageErrorf("output directory %s already holds %s; use --force to replace", d.path, strings.Join(found, ", "))
 	}
-	raw, err := d.o.ReadFile(outManifest, maxManifestBytes)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, inputError(fmt.Errorf("previous manifest: %w", err))
-	}
-	var m struct {
-		Tool  string `json:"tool"`
-		Files []struct {
-			Path string `json:"path"`
-		} `json:"files"`
-	}
 	mpath := d.o.Path(outManifest)
-	if err := json.Unmarshal(raw, &m); err != nil || m.Tool != "wanconv" {
+	// read inside the locked OUT_DIR, never through a link
+	m, err := layout.ReadManifestWith(func(_ string, max int64) ([]byte, error) { return d.o.ReadFile(outManifest, max) }, mpath)
+	var bad *layout.ManifestError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case errors.As(err, &bad), err == nil && m.Tool != layout.ManifestTool:
 		return nil, usageErrorf("%s is not a wanconv manifest; --force replaces only what a wanconv manifest lists", mpath)
+	case err != nil:
+		return nil, inputError(fmt.Errorf("previous manifest: %w", err))
 	}
 	prev := []string{outManifest}
 	for _, f := range m.Files {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/layout"
@@ -24,14 +25,14 @@ var (
 // dtype) and where they land. The writer resolves the source and builds the
 // byte transform; the plan holds no open file and no code.
 type plannedTensor struct {
-	component mapping.Component
-	info      tensor.Info // the source tensor as stored (name, dtype, shape)
-	target    string
-	shape     []int64 // output shape
-	dtype     tensor.DType
-	op        layoutOp
-	offset    int64 // absolute offset of the data in the output file
-	size      int64 // output bytes
+	part   part
+	info   tensor.Info // the source tensor as stored (name, dtype, shape)
+	target string
+	shape  []int64 // output shape
+	dtype  tensor.DType
+	op     layoutOp
+	offset int64 // absolute offset of the data in the output file
+	size   int64 // output bytes
 	// role and quant describe the parts of a quantized Linear (quantize.go).
 	role  quantRole
 	quant quant.Params
@@ -40,56 +41,66 @@ type plannedTensor struct {
 // planInput is what planning needs of a release: tensor descriptions and
 // where they come from (for messages), never file handles.
 type planInput struct {
-	tensors   map[mapping.Component][]tensor.Info
-	paths     map[mapping.Component]string
-	ditConfig []byte
+	kind    mapping.ReleaseKind
+	parts   []part // the DiT(s) (experts high noise first), then T5 and VAE
+	tensors map[part][]tensor.Info
+	paths   map[part]string
+	configs map[part][]byte // each DiT's config.json
 }
 
 // planInput describes the opened release for planning.
 func (inv *inventory) planInput() planInput {
-	in := planInput{tensors: map[mapping.Component][]tensor.Info{}, paths: map[mapping.Component]string{}, ditConfig: inv.ditConfig}
-	for c, src := range inv.sources {
-		in.tensors[c] = src.Tensors()
-		in.paths[c] = src.Path()
+	in := planInput{kind: inv.kind, parts: inv.parts, tensors: map[part][]tensor.Info{}, paths: map[part]string{}, configs: inv.configs}
+	for p, src := range inv.sources {
+		in.tensors[p] = src.Tensors()
+		in.paths[p] = src.Path()
 	}
 	return in
 }
 
 // plannedFile is one safetensors output file with its header already laid out.
 type plannedFile struct {
-	name      string
-	component mapping.Component
-	header    []byte
-	tensors   []plannedTensor
-	size      int64
-	params    int64
-	dtypes    []tensor.DType // distinct output dtypes, for the manifest
+	name    string
+	part    part
+	header  []byte
+	tensors []plannedTensor
+	size    int64
+	params  int64
+	dtypes  []tensor.DType // distinct output dtypes, for the manifest
 }
 
 // conversionPlan is everything the writer executes; it is computed before
 // any output byte is written.
 type conversionPlan struct {
+	kind      mapping.ReleaseKind
 	files     []*plannedFile
-	ditIndex  map[string]string // target name → DiT shard file
-	ditTotal  int64             // DiT tensor bytes (index metadata.total_size)
-	archs     map[mapping.Component]any
+	dits      []*ditOutput // one per DiT part, in part order
+	archs     map[part]any
 	totalSize int64 // bytes of every tensor file, headers included
 }
 
-// planConversion plans all three components; every component's problems
-// are reported together.
+// ditOutput is one DiT's (one expert's) output files: its shard index.
+type ditOutput struct {
+	expert layout.Expert
+	names  layout.Converted  // the layout's names for this DiT
+	index  map[string]string // target name → DiT shard file
+	total  int64             // DiT tensor bytes (index metadata.total_size)
+}
+
+// planConversion plans every part; every part's problems are reported
+// together.
 func planConversion(in planInput, opt *resolvedOptions) (*conversionPlan, error) {
-	cp := &conversionPlan{ditIndex: map[string]string{}, archs: map[mapping.Component]any{}}
+	cp := &conversionPlan{kind: in.kind, archs: map[part]any{}}
 	var problems []error
-	tensors := map[mapping.Component][]plannedTensor{}
-	for _, c := range mapping.Components {
-		pts, arch, err := planComponent(c, in, opt)
+	tensors := map[part][]plannedTensor{}
+	for _, p := range in.parts {
+		pts, arch, err := planComponent(p, in, opt)
 		if err != nil {
 			problems = append(problems, err)
 			continue
 		}
-		tensors[c] = pts
-		cp.archs[c] = arch
+		tensors[p] = pts
+		cp.archs[p] = arch
 	}
 	if len(problems) > 0 {
 		return nil, inputError(errors.Join(problems...))
@@ -98,24 +109,31 @@ func planConversion(in planInput, opt *resolvedOptions) (*conversionPlan, error)
 	if opt.layout.Unsharded {
 		maxShard = math.MaxInt64
 	}
-	ditShards := splitShards(tensors[mapping.ComponentDiT], maxShard)
-	for i, shard := range ditShards {
-		name := opt.layout.DiTShard(i+1, len(ditShards))
-		f, err := layoutFile(name, mapping.ComponentDiT, shard)
-		if err != nil {
-			return nil, err
+	for _, p := range in.parts {
+		if p.component != mapping.ComponentDiT {
+			continue
 		}
-		for _, t := range f.tensors {
-			cp.ditIndex[t.target] = name
-			cp.ditTotal += t.size
+		d := &ditOutput{expert: p.expert, names: opt.layout.ForExpert(p.expert), index: map[string]string{}}
+		ditShards := splitShards(tensors[p], maxShard)
+		for i, shard := range ditShards {
+			name := d.names.DiTShard(i+1, len(ditShards))
+			f, err := layoutFile(name, p, shard)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range f.tensors {
+				d.index[t.target] = path.Base(name)
+				d.total += t.size
+			}
+			cp.files = append(cp.files, f)
 		}
-		cp.files = append(cp.files, f)
+		cp.dits = append(cp.dits, d)
 	}
 	for _, o := range []struct {
 		c    mapping.Component
 		name string
 	}{{mapping.ComponentT5, opt.layout.T5}, {mapping.ComponentVAE, opt.layout.VAE}} {
-		f, err := layoutFile(o.name, o.c, tensors[o.c])
+		f, err := layoutFile(o.name, partOf(o.c), tensors[partOf(o.c)])
 		if err != nil {
 			return nil, err
 		}
@@ -127,14 +145,14 @@ func planConversion(in planInput, opt *resolvedOptions) (*conversionPlan, error)
 	return cp, nil
 }
 
-// planComponent maps one component's source tensors to output tensors.
-func planComponent(c mapping.Component, in planInput, opt *resolvedOptions) ([]plannedTensor, any, error) {
-	path := in.paths[c]
+// planComponent maps one part's source tensors to output tensors.
+func planComponent(p part, in planInput, opt *resolvedOptions) ([]plannedTensor, any, error) {
+	c, path := p.component, in.paths[p]
 	var cfg []byte
 	if c == mapping.ComponentDiT {
-		cfg = in.ditConfig
+		cfg = in.configs[p]
 	}
-	plan, err := mapping.PlanLayout(opt.layout.Name, c, in.tensors[c], cfg)
+	plan, err := mapping.PlanLayout(opt.layout.Name, c, in.tensors[p], cfg)
 	if err != nil {
 		var pe *mapping.PlanError
 		if errors.As(err, &pe) && pe.File == "" {
@@ -158,7 +176,7 @@ func planComponent(c mapping.Component, in planInput, opt *resolvedOptions) ([]p
 			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
 		parts, err := quantizedEntries(plannedTensor{
-			component: c, info: e.Source, target: e.Target, shape: e.OutShape, dtype: dt, op: op,
+			part: p, info: e.Source, target: e.Target, shape: e.OutShape, dtype: dt, op: op,
 			size: tensor.NumBytes(e.OutShape, dt),
 		}, opt.layout.Name, opt.quant, path)
 		if err != nil {
@@ -210,7 +228,7 @@ func splitShards(ts []plannedTensor, max int64) [][]plannedTensor {
 }
 
 // layoutFile builds the header of one output file and assigns offsets.
-func layoutFile(name string, c mapping.Component, ts []plannedTensor) (*plannedFile, error) {
+func layoutFile(name string, p part, ts []plannedTensor) (*plannedFile, error) {
 	entries := make([]safetensors.HeaderEntry, len(ts))
 	for i, t := range ts {
 		entries[i] = safetensors.HeaderEntry{Name: t.target, DType: t.dtype, Shape: t.shape}
@@ -219,7 +237,7 @@ func layoutFile(name string, c mapping.Component, ts []plannedTensor) (*plannedF
 	if err != nil {
 		return nil, inputError(fmt.Errorf("laying out %s: %w", name, err))
 	}
-	f := &plannedFile{name: name, component: c, header: header, tensors: ts, size: int64(len(header))}
+	f := &plannedFile{name: name, part: p, header: header, tensors: ts, size: int64(len(header))}
 	seen := map[tensor.DType]bool{}
 	for i := range f.tensors {
 		t := &f.tensors[i]

@@ -31,17 +31,18 @@ func fullSizeInput(t *testing.T) planInput {
 	}
 	require.NoError(t, json.Unmarshal(raw, &inv))
 	stored := map[mapping.Component]tensor.DType{mapping.ComponentDiT: tensor.F32, mapping.ComponentT5: tensor.BF16, mapping.ComponentVAE: tensor.F32}
-	in := planInput{tensors: map[mapping.Component][]tensor.Info{}, paths: map[mapping.Component]string{},
-		ditConfig: []byte(`{"model_type": "ti2v", "num_heads": 24, "text_len": 512, "eps": 1e-6}`)}
+	in := planInput{kind: mapping.ReleaseTI2V5B, tensors: map[part][]tensor.Info{}, paths: map[part]string{},
+		configs: map[part][]byte{partOf(mapping.ComponentDiT): []byte(`{"model_type": "ti2v", "num_heads": 24, "text_len": 512, "eps": 1e-6}`)}}
 	for _, c := range mapping.Components {
+		in.parts = append(in.parts, partOf(c))
 		for _, e := range inv[string(c)].Tensors {
 			var info tensor.Info
 			require.NoError(t, json.Unmarshal(e[0], &info.Name))
 			require.NoError(t, json.Unmarshal(e[1], &info.Shape))
 			info.DType = stored[c]
-			in.tensors[c] = append(in.tensors[c], info)
+			in.tensors[partOf(c)] = append(in.tensors[partOf(c)], info)
 		}
-		in.paths[c] = "release/" + string(c)
+		in.paths[partOf(c)] = "release/" + string(c)
 	}
 	return in
 }
@@ -61,7 +62,7 @@ func TestPlanFullSizeFromInventory(t *testing.T) {
 		var params int64
 		for k, f := range cp.files[:c.shards] {
 			require.Equal(t, layout.Wanconv.DiTShard(k+1, c.shards), f.name)
-			require.Equal(t, mapping.ComponentDiT, f.component)
+			require.Equal(t, partOf(mapping.ComponentDiT), f.part)
 			require.LessOrEqual(t, f.size-int64(len(f.header)), DefaultMaxShardSize)
 			params += f.params
 		}
@@ -95,7 +96,7 @@ func TestPlanFullSizeFromInventory(t *testing.T) {
 
 	// A missing tensor is reported with the component's source path.
 	broken := fullSizeInput(t)
-	broken.tensors[mapping.ComponentT5] = broken.tensors[mapping.ComponentT5][1:]
+	broken.tensors[partOf(mapping.ComponentT5)] = broken.tensors[partOf(mapping.ComponentT5)][1:]
 	_, err = planConversion(broken, opt)
 	require.ErrorContains(t, err, "release/t5")
 }
@@ -197,16 +198,16 @@ func TestWriterExecutesPlan(t *testing.T) {
 	want := map[string][]byte{"a.big": src.data["big"], "a.conv": convOut, "a.empty": nil, "a.flat": src.data["flat"]}
 
 	for _, sources := range []sourceSet{
-		{mapping.ComponentVAE: src},
-		{mapping.ComponentVAE: memSectionSource{src}},
+		{partOf(mapping.ComponentVAE): src},
+		{partOf(mapping.ComponentVAE): memSectionSource{src}},
 	} {
 		pts := []plannedTensor{
-			{component: mapping.ComponentVAE, info: big, target: "a.big", shape: big.Shape, dtype: tensor.BF16, op: layoutKeep, size: big.NumBytes()},
-			{component: mapping.ComponentVAE, info: conv, target: "a.conv", shape: []int64{3, 1, 2, 2, 2}, dtype: tensor.BF16, op: layoutChannelsLast, size: conv.NumBytes() / 2},
-			{component: mapping.ComponentVAE, info: empty, target: "a.empty", shape: empty.Shape, dtype: tensor.F32, op: layoutKeep},
-			{component: mapping.ComponentVAE, info: flat, target: "a.flat", shape: flat.Shape, dtype: tensor.BF16, op: layoutKeep, size: flat.NumBytes()},
+			{part: partOf(mapping.ComponentVAE), info: big, target: "a.big", shape: big.Shape, dtype: tensor.BF16, op: layoutKeep, size: big.NumBytes()},
+			{part: partOf(mapping.ComponentVAE), info: conv, target: "a.conv", shape: []int64{3, 1, 2, 2, 2}, dtype: tensor.BF16, op: layoutChannelsLast, size: conv.NumBytes() / 2},
+			{part: partOf(mapping.ComponentVAE), info: empty, target: "a.empty", shape: empty.Shape, dtype: tensor.F32, op: layoutKeep},
+			{part: partOf(mapping.ComponentVAE), info: flat, target: "a.flat", shape: flat.Shape, dtype: tensor.BF16, op: layoutKeep, size: flat.NumBytes()},
 		}
-		f, err := layoutFile("x.safetensors", mapping.ComponentVAE, pts)
+		f, err := layoutFile("x.safetensors", partOf(mapping.ComponentVAE), pts)
 		require.NoError(t, err)
 		cp := &conversionPlan{files: []*plannedFile{f}, totalSize: f.size}
 		store := &memStore{files: map[string]*memFile{}}
@@ -238,12 +239,12 @@ func TestWriterCancelled(t *testing.T) {
 	t.Parallel()
 	info := tensor.Info{Name: "w", DType: tensor.F32, Shape: []int64{4 * chunkBytes / 4}}
 	src := &memSource{infos: []tensor.Info{info}, data: map[string][]byte{"w": make([]byte, info.NumBytes())}}
-	pts := []plannedTensor{{component: mapping.ComponentDiT, info: info, target: "w", shape: info.Shape, dtype: tensor.BF16, size: info.NumBytes() / 2}}
-	f, err := layoutFile("d.safetensors", mapping.ComponentDiT, pts)
+	pts := []plannedTensor{{part: partOf(mapping.ComponentDiT), info: info, target: "w", shape: info.Shape, dtype: tensor.BF16, size: info.NumBytes() / 2}}
+	f, err := layoutFile("d.safetensors", partOf(mapping.ComponentDiT), pts)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, _, err = writeTensorFiles(ctx, &conversionPlan{files: []*plannedFile{f}}, sourceSet{mapping.ComponentDiT: src},
+	_, _, err = writeTensorFiles(ctx, &conversionPlan{files: []*plannedFile{f}}, sourceSet{partOf(mapping.ComponentDiT): src},
 		&memStore{files: map[string]*memFile{}}, newProgress(nil, false, f.size))
 	require.ErrorIs(t, err, context.Canceled)
 }

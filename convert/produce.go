@@ -108,9 +108,9 @@ func (p *producer) reader(src tensor.Source, t *plannedTensor) (func(dst []byte,
 
 // tensor emits the chunks of one tensor.
 func (p *producer) tensor(fi int, t *plannedTensor) error {
-	src, ok := p.sources[t.component]
+	src, ok := p.sources[t.part]
 	if !ok {
-		return fmt.Errorf("internal error: no source for the %s component", t.component)
+		return fmt.Errorf("internal error: no source for the %s component", t.part)
 	}
 	xf, err := newTensorTransform(t.info, t.op, t.dtype)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/quant"
 	"github.com/wanconv/wanconv/tensor"
@@ -42,12 +43,6 @@ const (
 // planned before it.
 func (r quantRole) follows() bool { return r == quantScales || r == quantBiases }
 
-// QuantizationInfo is the manifest's and config.json's "quantization" object.
-type QuantizationInfo struct {
-	GroupSize int `json:"group_size"`
-	Bits      int `json:"bits"`
-}
-
 // resolveQuant validates --quantize and --group-size.
 func resolveQuant(o Options) (*quant.Params, error) {
 	if o.Quantize == 0 {
@@ -73,7 +68,7 @@ func resolveQuant(o Options) (*quant.Params, error) {
 // three quantized outputs; other tensors are returned unchanged. path names
 // the source file in messages.
 func quantizedEntries(t plannedTensor, l mapping.Layout, p *quant.Params, path string) ([]plannedTensor, error) {
-	if p == nil || t.component != mapping.ComponentDiT || !mapping.QuantizableDiTLayout(l, t.target) {
+	if p == nil || t.part.component != mapping.ComponentDiT || !mapping.QuantizableDiTLayout(l, t.target) {
 		return []plannedTensor{t}, nil
 	}
 	fail := func(format string, args ...any) error {
@@ -118,9 +113,9 @@ func (p *producer) quantized(fi int, ts []plannedTensor) error {
 	if len(ts) < 3 || ts[1].role != quantScales || ts[2].role != quantBiases {
 		return fmt.Errorf("internal error: %s is not followed by its scales and biases", w.target)
 	}
-	src, ok := p.sources[w.component]
+	src, ok := p.sources[w.part]
 	if !ok {
-		return fmt.Errorf("internal error: no source for the %s component", w.component)
+		return fmt.Errorf("internal error: no source for the %s", w.part)
 	}
 	read, err := p.reader(src, w)
 	if err != nil {
@@ -170,7 +165,7 @@ func (p *producer) quantized(fi int, ts []plannedTensor) error {
 // withQuantization returns a DiT config.json (a JSON object) with the
 // "quantization" object appended as its last member, the rest of the text
 // unchanged, the way mlx-lm's converters record it.
-func withQuantization(config []byte, q QuantizationInfo) ([]byte, error) {
+func withQuantization(config []byte, q layout.Quantization) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(config))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, errors.New("config.json is not a JSON object")

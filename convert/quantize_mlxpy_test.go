@@ -116,9 +116,8 @@ func TestConvertQuantizedMatchesMLX(t *testing.T) {
 	for _, c := range cases {
 		key := fmt.Sprintf("q%d-g%d-%s", c.p.Bits, c.p.GroupSize, c.dt.Name())
 		out := filepath.Join(dir, key)
-		code, _, stderr := runCLI(t, context.Background(), "--quiet", "--dit-dtype", c.dt.Name(),
-			"--quantize", fmt.Sprint(c.p.Bits), "--group-size", fmt.Sprint(c.p.GroupSize), tinyDir, out)
-		require.Equal(t, 0, code, stderr)
+		require.NoError(t, convertWith(out, Options{ComponentDType: map[string]string{"dit": c.dt.Name()},
+			Quantize: c.p.Bits, GroupSize: c.p.GroupSize}))
 		got := readConverted(t, out)[mapping.ComponentDiT]
 		for _, target := range names {
 			stem := strings.TrimSuffix(target, ".weight")
@@ -173,16 +172,16 @@ func TestQuantizeFullWidthThroughWriter(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &want))
 	require.Len(t, want, 6)
 	for _, p := range allQuantParams() {
-		dense := plannedTensor{component: mapping.ComponentDiT, info: info, target: "blocks.0.ffn.layers.2.weight", shape: info.Shape,
+		dense := plannedTensor{part: partOf(mapping.ComponentDiT), info: info, target: "blocks.0.ffn.layers.2.weight", shape: info.Shape,
 			dtype: tensor.BF16, op: layoutKeep, size: info.NumBytes()}
 		pts, err := quantizedEntries(dense, mapping.LayoutWanconv, &p, "mem")
 		require.NoError(t, err)
 		require.Len(t, pts, 3)
-		f, err := layoutFile("q.safetensors", mapping.ComponentDiT, pts)
+		f, err := layoutFile("q.safetensors", partOf(mapping.ComponentDiT), pts)
 		require.NoError(t, err)
 		cp := &conversionPlan{files: []*plannedFile{f}, totalSize: f.size}
 		store := &memStore{files: map[string]*memFile{}}
-		written, _, err := writeTensorFiles(context.Background(), cp, sourceSet{mapping.ComponentDiT: memSectionSource{src}}, store, newProgress(nil, false, f.size))
+		written, _, err := writeTensorFiles(context.Background(), cp, sourceSet{partOf(mapping.ComponentDiT): memSectionSource{src}}, store, newProgress(nil, false, f.size))
 		require.NoError(t, err)
 		data := store.files["q.safetensors"].b
 		for i, pt := range f.tensors {

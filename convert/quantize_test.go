@@ -64,16 +64,14 @@ func requireQuantizedDiT(t *testing.T, l mapping.Layout, got, dense map[string]t
 	require.Len(t, got, len(dense)+2*quantized)
 }
 
-func readManifest(t *testing.T, dir string) Manifest {
+func readManifest(t *testing.T, dir string) layout.ManifestDoc {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, layout.Manifest))
+	m, err := layout.ReadManifest(filepath.Join(dir, layout.Manifest))
 	require.NoError(t, err)
-	var m Manifest
-	require.NoError(t, json.Unmarshal(raw, &m))
-	return m
+	return *m
 }
 
-func manifestFile(t *testing.T, m Manifest, path string) OutputFile {
+func manifestFile(t *testing.T, m layout.ManifestDoc, path string) layout.ManifestEntry {
 	t.Helper()
 	for _, f := range m.Files {
 		if f.Path == path {
@@ -81,7 +79,7 @@ func manifestFile(t *testing.T, m Manifest, path string) OutputFile {
 		}
 	}
 	t.Fatalf("manifest lists no %s", path)
-	return OutputFile{}
+	return layout.ManifestEntry{}
 }
 
 // TestConvertQuantized: --quantize 4 in the default layout streams the
@@ -95,11 +93,9 @@ func TestConvertQuantized(t *testing.T) {
 	t.Cleanup(func() { quantBlockBytes = saved })
 	p := quant.Params{Bits: 4, GroupSize: 64}
 	out := filepath.Join(t.TempDir(), "q4")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--quantize", "4", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	require.NoError(t, convertWith(out, Options{Quantize: 4}))
 	dense := filepath.Join(t.TempDir(), "dense")
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", tinyDir, dense)
-	require.Equal(t, 0, code, stderr)
+	require.NoError(t, convertWith(dense, Options{}))
 
 	src, got, base := readRelease(t, tinyDir), readConverted(t, out), readConverted(t, dense)
 	requireQuantizedDiT(t, mapping.LayoutWanconv, got[mapping.ComponentDiT], base[mapping.ComponentDiT], src[mapping.ComponentDiT], tensor.BF16, p)
@@ -114,7 +110,7 @@ func TestConvertQuantized(t *testing.T) {
 	require.Equal(t, body+",\n  \"quantization\": {\"group_size\": 64, \"bits\": 4}\n}\n", string(cfg))
 
 	m, dm := readManifest(t, out), readManifest(t, dense)
-	require.Equal(t, &QuantizationInfo{GroupSize: 64, Bits: 4}, m.Quantization)
+	require.Equal(t, &layout.Quantization{GroupSize: 64, Bits: 4}, m.Quantization)
 	require.Nil(t, dm.Quantization)
 	ditFile := layout.Wanconv.DiTSingle()
 	qf, df := manifestFile(t, m, ditFile), manifestFile(t, dm, ditFile)
@@ -130,12 +126,10 @@ func TestConvertQuantized(t *testing.T) {
 func TestConvertQuantizedMLXVideo(t *testing.T) {
 	p := quant.Params{Bits: 8, GroupSize: 32}
 	out := filepath.Join(t.TempDir(), "mv8")
-	args := []string{"--quiet", "--layout", "mlx-video", "--dit-dtype", "float32"}
-	code, _, stderr := runCLI(t, context.Background(), append(args, "--quantize", "8", "--group-size", "32", tinyDir, out)...)
-	require.Equal(t, 0, code, stderr)
+	f32 := map[string]string{"dit": "float32"}
+	require.NoError(t, convertWith(out, Options{Layout: "mlx-video", ComponentDType: f32, Quantize: 8, GroupSize: 32}))
 	dense := filepath.Join(t.TempDir(), "mv")
-	code, _, stderr = runCLI(t, context.Background(), append(args, tinyDir, dense)...)
-	require.Equal(t, 0, code, stderr)
+	require.NoError(t, convertWith(dense, Options{Layout: "mlx-video", ComponentDType: f32}))
 
 	got := readSafetensors(t, filepath.Join(out, layout.MLXVideo.DiTSingle()))
 	base := readSafetensors(t, filepath.Join(dense, layout.MLXVideo.DiTSingle()))
@@ -150,15 +144,14 @@ func TestConvertQuantizedMLXVideo(t *testing.T) {
 	plain, err := os.ReadFile(filepath.Join(dense, layout.Config))
 	require.NoError(t, err)
 	require.Equal(t, strings.TrimSuffix(string(plain), "\n}\n"), strings.Split(string(raw), ",\n  \"quantization\"")[0])
-	require.Equal(t, &QuantizationInfo{GroupSize: 32, Bits: 8}, readManifest(t, out).Quantization)
+	require.Equal(t, &layout.Quantization{GroupSize: 32, Bits: 8}, readManifest(t, out).Quantization)
 }
 
 // TestConvertQuantizedShards: with tiny shards each Linear's three parts
 // still share one file.
 func TestConvertQuantizedShards(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "q")
-	code, _, stderr := runCLI(t, context.Background(), "--quiet", "--quantize", "8", "--max-shard-size", "20kB", tinyDir, out)
-	require.Equal(t, 0, code, stderr)
+	require.NoError(t, convertWith(out, Options{Quantize: 8, MaxShardSize: 20_000}))
 	raw, err := os.ReadFile(filepath.Join(out, layout.Wanconv.DiTIndex()))
 	require.NoError(t, err)
 	var idx struct {
@@ -182,21 +175,23 @@ func TestConvertQuantizedShards(t *testing.T) {
 }
 
 // TestQuantizeBadInput: unsupported settings and a Linear whose input size
-// the group size does not divide are refused with exit 2 before anything
-// is written; the message names the file and the tensor.
+// the group size does not divide are refused (exit 2 of cmd/wanconv) before
+// anything is written; the message names the file and the tensor.
 func TestQuantizeBadInput(t *testing.T) {
-	for args, msg := range map[string]string{
-		"--quantize 3":                 "--quantize 3: want 4 or 8 bits",
-		"--quantize 16":                "--quantize 16: want 4 or 8 bits",
-		"--quantize 4 --group-size 48": "--group-size: quantization group size 48 not supported (32, 64 or 128)",
-		"--group-size 64":              "--group-size 64 needs --quantize 4 or 8",
-		"--quantize four":              "invalid value \"four\" for flag -quantize",
+	for _, c := range []struct {
+		o   Options
+		msg string
+	}{
+		{Options{Quantize: 3}, "--quantize 3: want 4 or 8 bits"},
+		{Options{Quantize: 16}, "--quantize 16: want 4 or 8 bits"},
+		{Options{Quantize: 4, GroupSize: 48}, "--group-size: quantization group size 48 not supported (32, 64 or 128)"},
+		{Options{GroupSize: 64}, "--group-size 64 needs --quantize 4 or 8"},
 	} {
 		out := filepath.Join(t.TempDir(), "out")
-		code, _, stderr := runCLI(t, context.Background(), append(strings.Fields(args), tinyDir, out)...)
-		require.Equal(t, 2, code, args)
-		require.Contains(t, stderr, msg, args)
-		require.Empty(t, treeFiles(t, out), args)
+		err := convertWith(out, c.o)
+		requireInputError(t, err)
+		require.ErrorContains(t, err, c.msg)
+		require.Empty(t, treeFiles(t, out), c.msg)
 	}
 
 	// A DiT with ffn_dim 160: the FFN's second Linear has 160 inputs.
@@ -223,17 +218,24 @@ func TestQuantizeBadInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(rel, srcConfig), []byte(strings.Replace(string(cfg), `"ffn_dim": 256`, `"ffn_dim": 160`, 1)), 0o644))
 
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, context.Background(), "--quantize", "4", rel, out)
-	require.Equal(t, 2, code, stderr)
-	require.Contains(t, stderr, filepath.Join(rel, srcDiTSingle)+": tensor blocks.0.ffn.2.weight: cannot quantize (4-bit, group size 64): "+
+	_, err = Convert(context.Background(), Options{SrcDir: rel, OutDir: out, Quiet: true, Quantize: 4})
+	requireInputError(t, err)
+	require.ErrorContains(t, err, filepath.Join(rel, srcDiTSingle)+": tensor blocks.0.ffn.2.weight: cannot quantize (4-bit, group size 64): "+
 		"shape (128, 160): input size 160 is not a multiple of the group size 64")
 	require.Empty(t, treeFiles(t, out))
-	code, _, stderr = runCLI(t, context.Background(), "--quiet", "--quantize", "4", "--group-size", "32", rel, out)
-	require.Equal(t, 0, code, stderr)
+	_, err = Convert(context.Background(), Options{SrcDir: rel, OutDir: out, Quiet: true, Quantize: 4, GroupSize: 32})
+	require.NoError(t, err)
+}
+
+// convertWith converts the tiny release into out with o's settings.
+func convertWith(out string, o Options) error {
+	o.SrcDir, o.OutDir, o.Quiet = tinyDir, out, true
+	_, err := Convert(context.Background(), o)
+	return err
 }
 
 func TestWithQuantization(t *testing.T) {
-	q := QuantizationInfo{GroupSize: 128, Bits: 8}
+	q := layout.Quantization{GroupSize: 128, Bits: 8}
 	for in, want := range map[string]string{
 		"{\"a\": 1}\n":           "{\"a\": 1,\n  \"quantization\": {\"group_size\": 128, \"bits\": 8}\n}\n",
 		"{\n  \"a\": [1, {}]\n}": "{\n  \"a\": [1, {}],\n  \"quantization\": {\"group_size\": 128, \"bits\": 8}\n}\n",

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash"
 
-	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -60,8 +59,8 @@ type fileStore interface {
 	display(name string) string
 }
 
-// sourceSet resolves a planned tensor's component to its opened checkpoint.
-type sourceSet map[mapping.Component]tensor.Source
+// sourceSet resolves a planned tensor's part to its opened checkpoint.
+type sourceSet map[part]tensor.Source
 
 // writtenFile is the outcome of writing one output file.
 type writtenFile struct {

@@ -73,6 +73,13 @@ func TinyA14BFacts(k A14B) string {
 	return filepath.Join(Dir(), "wan2.2-tiny-"+string(k)+"-a14b.reference", "golden.json")
 }
 
+// TinyA14BGolden is the verifier's golden file for a tiny A14B release
+// converted with the default dtypes (recorded with `--record-golden`, see
+// `make golden`): both experts, the T5 and the Wan2.1 VAE.
+func TinyA14BGolden(k A14B) string {
+	return filepath.Join(Dir(), "tiny-"+string(k)+"-a14b.golden.json")
+}
+
 // A14BInventory lists every tensor name and shape of the real A14B releases:
 // dit_t2v_a14b, dit_i2v_a14b and vae2_1, with parameter and tensor counts.
 func A14BInventory() string { return filepath.Join(Dir(), "wan2.2-a14b.inventory.json") }

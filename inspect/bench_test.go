@@ -1,11 +1,11 @@
 package inspect
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/internal/synth"
 	"github.com/wanconv/wanconv/mapping"
 )
@@ -14,7 +14,7 @@ import (
 // release (about 34 GB apparent size, almost no disk): inspect must read
 // headers only, so one iteration takes milliseconds.
 func BenchmarkInspectFullSize(b *testing.B) {
-	inv, err := synth.LoadInventory(filepath.Join("..", "golden", "wan2.2-ti2v-5b.inventory.json"))
+	inv, err := synth.LoadInventory(golden.TI2V5BInventory())
 	require.NoError(b, err)
 	dir := b.TempDir()
 	require.NoError(b, synth.WriteRelease(dir, inv, synth.Options{Sparse: true}))

@@ -6,6 +6,6 @@
 // completeness check. Only headers are read (safetensors headers, .pth
 // pickles), so a full-size release is inspected in milliseconds.
 //
-// The command-line entry point is Main; cmd/inspect is a thin wrapper. The
-// JSON output is documented in JSON.md.
+// Inspect makes the Report; WriteText and WriteJSON render it (the JSON
+// output is documented in JSON.md). The command line is cmd/inspect.
 package inspect

@@ -2,11 +2,11 @@ package inspect
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/internal/synth"
 )
 
@@ -15,13 +15,13 @@ import (
 // size, almost nothing on disk) and checks what inspect reports for it.
 // The speed of the same call is BenchmarkInspectFullSize.
 func TestFullSizeRelease(t *testing.T) {
-	inv, err := synth.LoadInventory(filepath.Join("..", "golden", "wan2.2-ti2v-5b.inventory.json"))
+	inv, err := synth.LoadInventory(golden.TI2V5BInventory())
 	require.NoError(t, err)
 	dir := t.TempDir()
 	require.NoError(t, synth.WriteRelease(dir, inv, synth.Options{Sparse: true}))
 
-	code, out, errs := run("--json", dir)
-	require.Equal(t, 0, code, errs)
+	out, errs := describe(dir, Options{}, true)
+	require.Empty(t, errs)
 	var doc struct {
 		Input      string `json:"input"`
 		Components []struct {

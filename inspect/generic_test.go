@@ -31,15 +31,15 @@ func TestTensorsOfAnyCheckpoint(t *testing.T) {
 	}))
 	require.NoError(t, f.Close())
 
-	code, out, errs := run("--tensors", st)
-	require.Equal(t, 0, code, errs)
+	out, errs := describe(st, Options{Tensors: true}, false)
+	require.Empty(t, errs)
 	require.Contains(t, out, "checkpoint (safetensors, no Wan2.2 component recognised)")
 	require.Regexp(t, `\n    lm_head\.weight +bfloat16 +\(8, 4\)\n`, out)
 	require.Regexp(t, `\n    model\.embed_tokens\.weight +float16 +\(8, 4\)\n`, out)
 	require.Regexp(t, `\n  check +unrecognised\n`, out)
 
-	code, out, errs = run("--tensors", "--json", pt)
-	require.Equal(t, 0, code, errs)
+	out, errs = describe(pt, Options{Tensors: true}, true)
+	require.Empty(t, errs)
 	var doc struct {
 		Components []struct {
 			Component    string
@@ -62,8 +62,8 @@ func TestTensorsOfAnyCheckpoint(t *testing.T) {
 		{Name: "fc.weight", DType: "float32", Shape: []int64{3, 2}},
 	}, c.Tensors)
 
-	code, _, errs = run(pt)
-	require.Equal(t, 2, code)
+	_, errs = describe(pt, Options{}, false)
+	require.NotEmpty(t, errs)
 	require.Contains(t, errs, "no tensor name belongs to a Wan2.2 DiT, T5 or VAE")
 	require.Contains(t, errs, "inspect --tensors lists")
 }

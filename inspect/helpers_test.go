@@ -11,20 +11,38 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
 var (
-	tinyDir    = filepath.Join("..", "golden", "wan2.2-tiny")
-	goldenJSON = filepath.Join("..", "golden", "wan2.2-tiny.reference", "golden.json")
+	tinyDir    = golden.TinyRelease()
+	goldenJSON = golden.TinyFacts()
 )
 
-// run calls Main in-process and returns status, stdout and stderr.
-func run(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := Main(args, &out, &errb)
-	return code, out.String(), errb.String()
+// describe inspects path and renders the report as text, or as JSON;
+// refused holds every reason the input is refused (the Inspect error, or
+// each of the report's Invalid()), one per line. cmd/inspect prints the
+// same and exits 2 when refused is not empty.
+func describe(path string, opt Options, asJSON bool) (out, refused string) {
+	rep, err := Inspect(path, opt)
+	if err != nil {
+		return "", err.Error() + "\n"
+	}
+	var b, r bytes.Buffer
+	if asJSON {
+		err = WriteJSON(&b, rep)
+	} else {
+		err = WriteText(&b, rep)
+	}
+	if err != nil {
+		fmt.Fprintf(&r, "writing the report: %v\n", err)
+	}
+	for _, e := range rep.Invalid() {
+		fmt.Fprintf(&r, "%v\n", e)
+	}
+	return b.String(), r.String()
 }
 
 // writeZeros writes a valid safetensors file whose tensors are all zero,

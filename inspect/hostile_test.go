@@ -37,8 +37,8 @@ func TestHostileInputs(t *testing.T) {
 	dir := copyRelease(t)
 	require.NoError(t, os.Remove(filepath.Join(dir, "config.json")))
 	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "config.json"), 0o644))
-	code, out, errs := run(dir)
-	require.Equal(t, 0, code, errs)
+	out, errs := describe(dir, Options{}, false)
+	require.Empty(t, errs)
 	require.Contains(t, out, "Wan2.2 release directory")
 
 	for rel, want := range map[string]string{
@@ -49,8 +49,8 @@ func TestHostileInputs(t *testing.T) {
 		p := filepath.Join(dir, rel)
 		require.NoError(t, os.Remove(p))
 		require.NoError(t, syscall.Mkfifo(p, 0o644))
-		code, _, errs := run(dir)
-		require.NotEqual(t, 0, code, rel)
+		_, errs := describe(dir, Options{}, false)
+		require.NotEmpty(t, errs, rel)
 		require.Contains(t, errs, want, rel)
 	}
 	// named directly, a FIFO is refused naming it
@@ -58,12 +58,12 @@ func TestHostileInputs(t *testing.T) {
 	p := filepath.Join(dir, "Wan2.2_VAE.pth")
 	require.NoError(t, os.Remove(p))
 	require.NoError(t, syscall.Mkfifo(p, 0o644))
-	code, _, errs = run(p)
-	require.NotEqual(t, 0, code)
+	_, errs = describe(p, Options{}, false)
+	require.NotEmpty(t, errs)
 	require.Contains(t, errs, p)
 	dir = copyRelease(t)
 	require.NoError(t, os.Truncate(filepath.Join(dir, "config.json"), 1<<30))
-	code, _, errs = run(dir)
-	require.NotEqual(t, 0, code)
+	_, errs = describe(dir, Options{}, false)
+	require.NotEmpty(t, errs)
 	require.Contains(t, errs, "file too large")
 }

@@ -20,16 +20,16 @@ type Options struct {
 // understood; a component that was read but is incomplete or inconsistent
 // is reported with Check "failed" and its problems instead.
 func Inspect(path string, opt Options) (*Report, error) {
-	targets, input, missing, err := resolve(path)
+	res, err := resolve(path)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Version: Version, Path: path, Input: input, MissingComponents: missing,
+	rep := &Report{Version: Version, Path: path, Input: res.input, Release: res.release, MissingComponents: res.missing,
 		Components: []*ComponentReport{}}
 	if rep.MissingComponents == nil {
 		rep.MissingComponents = []mapping.Component{}
 	}
-	for _, t := range targets {
+	for _, t := range res.targets {
 		cr, err := inspectTarget(t, opt)
 		if err != nil {
 			return nil, err
@@ -70,7 +70,7 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 		}
 	}
 	cr := &ComponentReport{
-		Component: comp, Naming: naming, Layout: lay, Format: o.format, Index: o.index, Files: o.files,
+		Component: comp, Expert: string(t.expert), Naming: naming, Layout: lay, Format: o.format, Index: o.index, Files: o.files,
 		Metadata: o.metadata, TensorCount: len(o.infos), DTypes: map[string]int{},
 		Problems: []mapping.Problem{},
 	}
@@ -174,6 +174,17 @@ func (r *Report) Errors() []error {
 			file = *c.Index
 		}
 		errs = append(errs, &mapping.PlanError{File: file, Component: c.Component, Problems: c.Problems})
+	}
+	return errs
+}
+
+// Invalid is everything that makes the input invalid or incomplete: the
+// failed components (Errors) and one error per component a directory
+// lacks. cmd/inspect prints them and exits 2.
+func (r *Report) Invalid() []error {
+	errs := r.Errors()
+	for _, c := range r.MissingComponents {
+		errs = append(errs, fmt.Errorf("%s: no %s component found", r.Path, c))
 	}
 	return errs
 }

@@ -17,7 +17,7 @@ func TestJSONDocCoversFields(t *testing.T) {
 	doc, err := os.ReadFile("JSON.md")
 	require.NoError(t, err)
 	dir := writeConverted(t, func(_ mapping.Component, in []tensor.Info) []tensor.Info { return in[1:] })
-	_, out, _ := run("--json", "--tensors", dir)
+	out, _ := describe(dir, Options{Tensors: true}, true)
 	var v any
 	require.NoError(t, json.Unmarshal([]byte(out), &v))
 	keys := map[string]bool{}

@@ -19,6 +19,7 @@ type target struct {
 	naming    mapping.Naming    // "" = detect from tensor names
 	layout    mapping.Layout    // converted layout; "" = detect (MLX naming only)
 	config    string            // config.json for a DiT, "" if none
+	expert    layout.Expert     // the A14B expert of a DiT, "" if none
 }
 
 const configName = layout.ReleaseConfig
@@ -27,46 +28,52 @@ const configName = layout.ReleaseConfig
 var shardName = regexp.MustCompile(`-\d+-of-\d+\.safetensors$`)
 
 // resolve turns the command-line path into targets and the input kind.
-func resolve(path string) (targets []target, input string, missing []mapping.Component, err error) {
+func resolve(path string) (res resolved, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, "", nil, err
+		return res, err
 	}
 	if fi.IsDir() {
 		return resolveDir(path)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, "", nil, fmt.Errorf("%s: not a regular file or directory", path)
+		return res, fmt.Errorf("%s: not a regular file or directory", path)
 	}
-	t := target{path: path, config: siblingConfig(path)}
+	res.targets = []target{{path: path, config: siblingConfig(path)}}
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".safetensors":
-		return []target{t}, InputSafetensors, nil, nil
+		res.input = InputSafetensors
 	case ".json":
-		return []target{t}, InputIndex, nil, nil
+		res.input = InputIndex
 	case ".pth", ".pt":
-		return []target{t}, InputPth, nil, nil
+		res.input = InputPth
 	default:
-		return nil, "", nil, fmt.Errorf("%s: unsupported file type %q (want .safetensors, a sharded index .json, .pth or a directory)", path, ext)
+		return res, fmt.Errorf("%s: unsupported file type %q (want .safetensors, a sharded index .json, .pth or a directory)", path, ext)
 	}
+	return res, nil
+}
+
+// resolved is what resolve makes of the command-line path.
+type resolved struct {
+	targets []target
+	input   string
+	missing []mapping.Component
+	release mapping.ReleaseKind
 }
 
 // resolveDir finds the components of a release or converted directory
-// (package layout knows the file names).
-func resolveDir(dir string) ([]target, string, []mapping.Component, error) {
+// (package layout knows the file names and the release kind).
+func resolveDir(dir string) (resolved, error) {
 	d, err := layout.Discover(dir)
 	if err != nil {
-		return nil, "", nil, err
+		return resolved{}, err
 	}
-	var targets []target
+	res := resolved{input: d.Kind, missing: d.Missing, release: d.Release}
 	for _, f := range d.Found {
-		t := target{path: f.Path, component: f.Component, naming: f.Naming, layout: f.Layout}
-		if f.Component == mapping.ComponentDiT {
-			t.config = d.Config
-		}
-		targets = append(targets, t)
+		res.targets = append(res.targets, target{path: f.Path, component: f.Component, naming: f.Naming, layout: f.Layout,
+			config: f.Config, expert: f.Expert})
 	}
-	return targets, d.Kind, d.Missing, nil
+	return res, nil
 }
 
 // siblingConfig returns the config.json beside a file, if any.

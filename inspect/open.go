@@ -74,11 +74,9 @@ func stringsToJSON(m map[string]string) map[string]json.RawMessage {
 	return out
 }
 
-// maxConfigJSON caps a config.json read into memory (a real one is under
-// 1 kB): a huge or sparse file is refused, not read whole.
-const maxConfigJSON = 4 << 20
-
-// readConfig reads a config.json (small, a regular file) or returns nil for "".
+// readConfig reads a config.json (a regular file of at most
+// layout.MaxConfigSize bytes: a huge or sparse one is refused, not read
+// whole) or returns nil for "".
 func readConfig(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil

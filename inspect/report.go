@@ -33,9 +33,12 @@ const (
 
 // Report describes one inspected path.
 type Report struct {
-	Version           int                 `json:"version"`
-	Path              string              `json:"path"`
-	Input             string              `json:"input"`
+	Version int    `json:"version"`
+	Path    string `json:"path"`
+	Input   string `json:"input"`
+	// Release is the release kind of a directory (ti2v-5B, t2v-A14B,
+	// i2v-A14B); absent when its files do not tell.
+	Release           mapping.ReleaseKind `json:"release,omitempty"`
 	Components        []*ComponentReport  `json:"components"`
 	MissingComponents []mapping.Component `json:"missing_components"`
 }
@@ -43,7 +46,10 @@ type Report struct {
 // ComponentReport describes one component (or one shard of it).
 type ComponentReport struct {
 	Component mapping.Component `json:"component"`
-	Naming    mapping.Naming    `json:"naming"`
+	// Expert is the A14B expert of a DiT (high_noise_model or
+	// low_noise_model); absent for a single model.
+	Expert string         `json:"expert,omitempty"`
+	Naming mapping.Naming `json:"naming"`
 	// Layout is the converted layout of MLX-named tensors ("" otherwise).
 	Layout mapping.Layout `json:"layout,omitempty"`
 	Format string         `json:"format"` // "safetensors", "pth-zip" or "pth-legacy"

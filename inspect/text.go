@@ -24,10 +24,20 @@ var inputTitles = map[string]string{
 	InputPth:         "PyTorch checkpoint",
 }
 
+// WriteJSON writes the JSON report (schema: JSON.md), indented.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
 // WriteText renders a report for people.
 func WriteText(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	ew.printf("%s: %s\n", r.Path, inputTitles[r.Input])
+	if r.Release != "" {
+		ew.printf("release: %s\n", r.Release)
+	}
 	if len(r.MissingComponents) > 0 {
 		names := make([]string, len(r.MissingComponents))
 		for i, c := range r.MissingComponents {
@@ -49,7 +59,11 @@ func writeComponent(ew *errWriter, c *ComponentReport) {
 		if c.Layout != "" {
 			naming = string(c.Layout) + " layout, " + naming
 		}
-		ew.printf("\n%s (%s, %s names)\n", c.Component, c.Format, naming)
+		name := string(c.Component)
+		if c.Expert != "" {
+			name += " " + c.Expert
+		}
+		ew.printf("\n%s (%s, %s names)\n", name, c.Format, naming)
 	}
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "  %s\t%s\n", k, v) }

@@ -8,6 +8,7 @@ package layout
 
 import (
 	"fmt"
+	"path"
 
 	"github.com/wanconv/wanconv/mapping"
 )
@@ -19,9 +20,44 @@ const (
 	ReleaseDiTIndex      = "diffusion_pytorch_model.safetensors.index.json"
 	ReleaseDiTSingle     = "diffusion_pytorch_model.safetensors"
 	ReleaseT5            = "models_t5_umt5-xxl-enc-bf16.pth"
-	ReleaseVAE           = "Wan2.2_VAE.pth"
+	ReleaseVAE           = "Wan2.2_VAE.pth"  // TI2V-5B's Wan2.2 VAE (z_dim 48)
+	ReleaseVAE21         = "Wan2.1_VAE.pth"  // the A14B releases' Wan2.1 VAE (z_dim 16)
 	Tokenizer            = "google/umt5-xxl" // a folder, copied verbatim
 )
+
+// Expert names one of the two DiTs of an A14B release: the folder of a
+// release or of a wanconv-layout directory, the file stem in the mlx-video
+// layout. The single DiT of TI2V-5B has no expert ("").
+type Expert string
+
+// The experts of an A14B release, in the order they run (the high-noise
+// expert while t >= boundary·1000).
+const (
+	ExpertHigh Expert = "high_noise_model"
+	ExpertLow  Expert = "low_noise_model"
+)
+
+// Experts lists the A14B experts, high noise first.
+var Experts = []Expert{ExpertHigh, ExpertLow}
+
+// ParseExpert accepts "high_noise_model" or "low_noise_model".
+func ParseExpert(s string) (Expert, error) {
+	for _, e := range Experts {
+		if string(e) == s {
+			return e, nil
+		}
+	}
+	return "", fmt.Errorf("unknown expert %q (want high_noise_model or low_noise_model)", s)
+}
+
+// ReleaseExpertCandidates lists the files of a release that may hold an
+// expert's DiT (index first), relative to the release directory.
+func ReleaseExpertCandidates(e Expert) []string {
+	return []string{path.Join(string(e), ReleaseDiTIndex), path.Join(string(e), ReleaseDiTSingle)}
+}
+
+// ReleaseExpertConfig is an expert's diffusers config.json in a release.
+func ReleaseExpertConfig(e Expert) string { return path.Join(string(e), ReleaseConfig) }
 
 // Files wanconv writes into every converted directory, whatever the layout.
 const (
@@ -46,13 +82,18 @@ type Converted struct {
 	Unsharded bool
 	// T5 and VAE are the single files of those components.
 	T5, VAE string
+	// ExpertFolders: an A14B expert's DiT files and config.json live in a
+	// folder named after the expert (wanconv); otherwise the expert's DiT is
+	// one file named after it beside a single top-level config.json
+	// (mlx-video).
+	ExpertFolders bool
 }
 
 // Wanconv is the layout this project's users asked for: a sharded DiT with
 // an index, t5_encoder_mlx and vae_mlx.
 var Wanconv = Converted{
 	Name: mapping.LayoutWanconv, DiTBase: "wan_model_mlx", DiTIndexed: true,
-	T5: "t5_encoder_mlx.safetensors", VAE: "vae_mlx.safetensors",
+	T5: "t5_encoder_mlx.safetensors", VAE: "vae_mlx.safetensors", ExpertFolders: true,
 }
 
 // MLXVideo is the layout Blaizzy/mlx-video's Wan2.2 runtime loads (and
@@ -65,6 +106,31 @@ var MLXVideo = Converted{
 
 // Layouts lists every converted layout, the default first.
 var Layouts = []Converted{Wanconv, MLXVideo}
+
+// ForExpert returns the layout's DiT names for one expert of an A14B
+// release (slash-separated, relative to the converted directory):
+// "high_noise_model/wan_model_mlx…" (wanconv) or "high_noise_model.safetensors"
+// (mlx-video). The T5 and VAE names are unchanged; e == "" returns l.
+func (l Converted) ForExpert(e Expert) Converted {
+	if e == "" {
+		return l
+	}
+	if l.ExpertFolders {
+		l.DiTBase = path.Join(string(e), l.DiTBase)
+	} else {
+		l.DiTBase = string(e)
+	}
+	return l
+}
+
+// ExpertConfig is the config.json of an expert (relative, slash-separated):
+// in its folder for wanconv, the shared top-level one for mlx-video.
+func (l Converted) ExpertConfig(e Expert) string {
+	if e != "" && l.ExpertFolders {
+		return path.Join(string(e), Config)
+	}
+	return Config
+}
 
 // DiTSingle is the DiT's file name when it is not sharded.
 func (l Converted) DiTSingle() string { return l.DiTBase + ".safetensors" }

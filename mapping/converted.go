@@ -41,7 +41,7 @@ func CheckConverted(c Component, mlx []tensor.Info, configJSON []byte) (Arch, er
 // the DiT, configJSON also gives the patch size a flattened patch embedding
 // is read back with (DefaultPatchSize when it has none).
 func CheckConvertedLayout(l Layout, c Component, mlx []tensor.Info, configJSON []byte) (Arch, error) {
-	rs, err := rulesForLayout(l, c)
+	rs, err := rulesForConverted(l, c, mlx)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func ToPyTorch(c Component, mlx []tensor.Info) ([]tensor.Info, error) {
 // ToPyTorchLayout is ToPyTorch for a checkpoint in layout l; configJSON (may
 // be nil) gives the DiT patch size as for CheckConvertedLayout.
 func ToPyTorchLayout(l Layout, c Component, mlx []tensor.Info, configJSON []byte) ([]tensor.Info, error) {
-	rs, err := rulesForLayout(l, c)
+	rs, err := rulesForConverted(l, c, mlx)
 	if err != nil {
 		return nil, err
 	}
@@ -109,21 +109,22 @@ func ToPyTorchLayout(l Layout, c Component, mlx []tensor.Info, configJSON []byte
 func Detect(names []string) (Component, Naming, error) {
 	best, bestNaming, bestScore := Component(""), NamingPyTorch, 0
 	for _, c := range Components {
-		rs := compiledRules[c]
-		torchScore, mlxScore := 0, 0
-		for _, n := range names {
-			if len(rs.matches(n)) == 1 {
-				torchScore++
+		for _, rs := range compiledFamilies[LayoutWanconv][c] {
+			torchScore, mlxScore := 0, 0
+			for _, n := range names {
+				if len(rs.matches(n)) == 1 {
+					torchScore++
+				}
+				if _, _, p := rs.mlxClassify(n); p == nil {
+					mlxScore++
+				}
 			}
-			if _, _, p := rs.mlxClassify(n); p == nil {
-				mlxScore++
+			if torchScore > bestScore {
+				best, bestNaming, bestScore = c, NamingPyTorch, torchScore
 			}
-		}
-		if torchScore > bestScore {
-			best, bestNaming, bestScore = c, NamingPyTorch, torchScore
-		}
-		if mlxScore > bestScore {
-			best, bestNaming, bestScore = c, NamingMLX, mlxScore
+			if mlxScore > bestScore {
+				best, bestNaming, bestScore = c, NamingMLX, mlxScore
+			}
 		}
 	}
 	if bestScore == 0 {

@@ -3,17 +3,17 @@ package mapping
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/tensor"
 )
 
 // inventoryFile lists every tensor (name, shape) of the real TI2V-5B release.
-var inventoryFile = filepath.Join("..", "golden", "wan2.2-ti2v-5b.inventory.json")
+var inventoryFile = golden.TI2V5BInventory()
 
 type inventoryComponent struct {
 	ParamCount  int64                `json:"param_count"`

@@ -67,7 +67,7 @@ func SourceNameLayout(l Layout, c Component, name string) string {
 // architecture in layout l, sorted by name; DType is left Invalid. For
 // LayoutWanconv it equals a.RequiredMLX().
 func RequiredLayout(l Layout, a Arch) []tensor.Info {
-	rs, err := rulesForLayout(l, a.Component())
+	rs, err := rulesForArch(l, a)
 	if err != nil {
 		return nil
 	}
@@ -104,15 +104,16 @@ func DetectLayout(names []string) (Component, Layout, error) {
 	best, bestLayout, bestScore := Component(""), Layout(""), 0
 	for _, l := range Layouts {
 		for _, c := range Components {
-			rs := compiledLayouts[l][c]
-			score := 0
-			for _, n := range names {
-				if _, _, p := rs.mlxClassify(n); p == nil {
-					score++
+			for _, rs := range compiledFamilies[l][c] {
+				score := 0
+				for _, n := range names {
+					if _, _, p := rs.mlxClassify(n); p == nil {
+						score++
+					}
 				}
-			}
-			if score > bestScore {
-				best, bestLayout, bestScore = c, l, score
+				if score > bestScore {
+					best, bestLayout, bestScore = c, l, score
+				}
 			}
 		}
 	}

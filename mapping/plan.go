@@ -22,12 +22,13 @@ type Entry struct {
 type Plan struct {
 	Layout    Layout
 	Component Component
-	Arch      Arch // *DiTArch, *T5Arch or *VAEArch
+	Arch      Arch // *DiTArch, *T5Arch, *VAEArch or *VAE21Arch
 	Entries   []Entry
 }
 
-// Infer dispatches to InferDiT, InferT5 or InferVAE; configJSON is used by
-// the DiT only. On error the returned Arch is filled as far as possible (it
+// Infer dispatches to InferDiT, InferT5 or InferAnyVAE (a Wan2.2 or a
+// Wan2.1 VAE, told apart by the tensor names); configJSON is used by the
+// DiT only. On error the returned Arch is filled as far as possible (it
 // is nil only for an unknown component).
 func Infer(c Component, src []tensor.Info, configJSON []byte) (Arch, error) {
 	switch c {
@@ -36,7 +37,7 @@ func Infer(c Component, src []tensor.Info, configJSON []byte) (Arch, error) {
 	case ComponentT5:
 		return InferT5(src)
 	case ComponentVAE:
-		return InferVAE(src)
+		return InferAnyVAE(src)
 	}
 	return nil, fmt.Errorf("unknown component %q", c)
 }
@@ -53,7 +54,7 @@ func PlanComponent(c Component, src []tensor.Info, ditConfig []byte) (*Plan, err
 
 // PlanLayout is PlanComponent with the targets named and shaped for layout l.
 func PlanLayout(l Layout, c Component, src []tensor.Info, ditConfig []byte) (*Plan, error) {
-	rs, err := rulesForLayout(l, c)
+	rs, err := rulesForTorch(l, c, src)
 	if err != nil {
 		return nil, err
 	}

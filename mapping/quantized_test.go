@@ -165,3 +165,26 @@ func TestQuantizationOf(t *testing.T) {
 		require.ErrorContains(t, err, msg, cfg)
 	}
 }
+
+// RelayoutToWanconv renames a quantized Linear's scales and biases with its
+// codes (mlx-video's ffn.fc1 → ffn.layers.0), shapes kept.
+func TestRelayoutQuantized(t *testing.T) {
+	p := quant.Params{Bits: 8, GroupSize: 64}
+	mv, _, cfg := quantizedTiny(t, LayoutMLXVideo, p)
+	want, _, _ := quantizedTiny(t, LayoutWanconv, p)
+	rel, err := RelayoutToWanconv(LayoutMLXVideo, ComponentDiT, mv, cfg)
+	require.NoError(t, err)
+	got := map[string][]int64{}
+	for _, x := range rel {
+		got[x.Target] = x.Shape
+		if strings.HasSuffix(x.Name, ".scales") || strings.HasSuffix(x.Name, ".biases") {
+			require.Equal(t, x.From, x.To, x.Name)
+		}
+	}
+	require.Equal(t, []int64{128, 4}, got["blocks.1.ffn.layers.2.biases"])
+	require.Equal(t, []int64{256, 32}, got["blocks.0.ffn.layers.0.weight"])
+	require.Len(t, got, len(want))
+	for _, w := range want {
+		require.Equal(t, w.Shape, got[w.Name], w.Name)
+	}
+}

@@ -29,6 +29,10 @@ type table struct {
 	// their "layers" segments (see rename.go).
 	renames []Rename
 	rules   []Rule
+	// family tells apart the tables of one component whose architectures
+	// have different tensor trees ("" for the primary table; familyVAE21 for
+	// the Wan2.1 VAE next to the Wan2.2 one).
+	family string
 }
 
 // tables are the wanconv layout's tables.
@@ -44,34 +48,64 @@ var layoutTables = map[Layout]map[Component]table{
 	LayoutMLXVideo: mlxVideoTables,
 }
 
+// familyTables are the further tables of a component, per layout: the
+// architectures of the same component whose tensor trees the primary table
+// does not describe (the Wan2.1 VAE).
+var familyTables = map[Layout]map[Component][]table{
+	LayoutWanconv:  {ComponentVAE: {vae21Table}},
+	LayoutMLXVideo: {ComponentVAE: {mlxVideoVAE21Table}},
+}
+
 // ruleSet is a compiled table.
 type ruleSet struct {
 	layout     Layout
 	component  Component
+	family     string
 	containers map[string]bool
 	renames    []compiledRename
 	rules      []Rule
 	patterns   []pattern
 }
 
-var compiledLayouts = func() map[Layout]map[Component]*ruleSet {
-	out := make(map[Layout]map[Component]*ruleSet, len(layoutTables))
+func compileTable(l Layout, c Component, t table) *ruleSet {
+	rs := &ruleSet{layout: l, component: c, family: t.family, containers: map[string]bool{}, rules: t.rules}
+	for _, s := range t.containers {
+		rs.containers[s] = true
+	}
+	for _, r := range t.renames {
+		rs.renames = append(rs.renames, compileRename(r))
+	}
+	for _, r := range t.rules {
+		rs.patterns = append(rs.patterns, compilePattern(r.Pattern))
+	}
+	return rs
+}
+
+// compiledFamilies holds every compiled table of a component in a layout,
+// the primary one first.
+var compiledFamilies = func() map[Layout]map[Component][]*ruleSet {
+	out := make(map[Layout]map[Component][]*ruleSet, len(layoutTables))
 	for l, ts := range layoutTables {
-		m := make(map[Component]*ruleSet, len(ts))
+		m := make(map[Component][]*ruleSet, len(ts))
 		for c, t := range ts {
-			rs := &ruleSet{layout: l, component: c, containers: map[string]bool{}, rules: t.rules}
-			for _, s := range t.containers {
-				rs.containers[s] = true
+			m[c] = []*ruleSet{compileTable(l, c, t)}
+			for _, ft := range familyTables[l][c] {
+				m[c] = append(m[c], compileTable(l, c, ft))
 			}
-			for _, r := range t.renames {
-				rs.renames = append(rs.renames, compileRename(r))
-			}
-			for _, r := range t.rules {
-				rs.patterns = append(rs.patterns, compilePattern(r.Pattern))
-			}
-			m[c] = rs
 		}
 		out[l] = m
+	}
+	return out
+}()
+
+// compiledLayouts are the primary compiled tables.
+var compiledLayouts = func() map[Layout]map[Component]*ruleSet {
+	out := make(map[Layout]map[Component]*ruleSet, len(compiledFamilies))
+	for l, m := range compiledFamilies {
+		out[l] = make(map[Component]*ruleSet, len(m))
+		for c, sets := range m {
+			out[l][c] = sets[0]
+		}
 	}
 	return out
 }()

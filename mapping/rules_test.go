@@ -103,18 +103,21 @@ func TestTransformShapes(t *testing.T) {
 // TestRulesDisjoint: no name required by a reference architecture matches
 // two rules, and every rule is used by one.
 func TestRulesDisjoint(t *testing.T) {
-	for _, c := range Components {
-		rs := compiledRules[c]
-		used := make([]bool, len(rs.rules))
-		for _, a := range referenceArchs[c] {
-			for _, r := range a.RequiredTorch() {
-				m := rs.matches(r.Name)
-				require.Len(t, m, 1, "%s %s", c, r.Name)
-				used[m[0]] = true
+	for _, l := range Layouts {
+		for _, c := range Components {
+			for _, rs := range compiledFamilies[l][c] {
+				used := make([]bool, len(rs.rules))
+				for _, a := range familyArchs(rs) {
+					for _, r := range a.RequiredTorch() {
+						m := rs.matches(r.Name)
+						require.Len(t, m, 1, "%s %s %s", l, c, r.Name)
+						used[m[0]] = true
+					}
+				}
+				for i, u := range used {
+					require.True(t, u, "%s %s %s rule %s is never used", l, c, rs.family, rs.rules[i].Pattern)
+				}
 			}
-		}
-		for i, u := range used {
-			require.True(t, u, "%s rule %s is never used", c, rs.rules[i].Pattern)
 		}
 	}
 }

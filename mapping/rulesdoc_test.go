@@ -12,7 +12,8 @@ import (
 )
 
 // referenceArchs supply RULES.md's examples: the TI2V-5B release, plus a
-// shared_pos umt5-xxl for the rule the release does not use.
+// shared_pos umt5-xxl for the rule the release does not use, the A14B
+// releases' Wan2.1 VAE and one with attention in its levels.
 var referenceArchs = map[Component][]Arch{
 	ComponentDiT: {&DiTArch{ModelType: "ti2v", PatchSize: []int{1, 2, 2}, TextLen: 512, InDim: 48, Dim: 3072,
 		FFNDim: 14336, FreqDim: 256, TextDim: 4096, OutDim: 48, NumHeads: 24, NumLayers: 30,
@@ -22,7 +23,26 @@ var referenceArchs = map[Component][]Arch{
 		&T5Arch{Vocab: 256384, Dim: 4096, DimAttn: 4096, DimFFN: 10240, NumHeads: 64, NumLayers: 24, NumBuckets: 32, SharedPos: true},
 	},
 	ComponentVAE: {&VAEArch{Dim: 160, DecDim: 256, ZDim: 48, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2,
-		TemperalDownsample: []bool{false, true, true}, TemperalUpsample: []bool{true, true, false}}},
+		TemperalDownsample: []bool{false, true, true}, TemperalUpsample: []bool{true, true, false}},
+		&upstreamVAE21,
+		&VAE21Arch{Dim: 96, ZDim: 16, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2, AttnScales: []float64{1},
+			TemperalDownsample: []bool{false, true, true}},
+	},
+}
+
+// upstreamVAE21 is _video_vae's configuration in wan/modules/vae2_1.py.
+var upstreamVAE21 = VAE21Arch{Dim: 96, ZDim: 16, DimMult: []int{1, 2, 4, 4}, NumResBlocks: 2, AttnScales: []float64{},
+	TemperalDownsample: []bool{false, true, true}}
+
+// familyArchs are the reference architectures of the table family of rs.
+func familyArchs(rs *ruleSet) []Arch {
+	var out []Arch
+	for _, a := range referenceArchs[rs.component] {
+		if archFamily(a) == rs.family {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 const rulesDoc = "RULES.md"
@@ -31,6 +51,18 @@ var componentTitles = map[Component]string{
 	ComponentDiT: "DiT (`wan/modules/model.py` WanModel)",
 	ComponentT5:  "T5 encoder (`wan/modules/t5.py` T5Encoder, umt5-xxl)",
 	ComponentVAE: "VAE (`wan/modules/vae2_2.py` WanVAE_)",
+}
+
+// familyTitles title the further tables of a component.
+var familyTitles = map[string]string{
+	familyVAE21: "VAE, Wan2.1 (`wan/modules/vae2_1.py` WanVAE_, the A14B releases)",
+}
+
+func tableTitle(rs *ruleSet) string {
+	if rs.family != "" {
+		return familyTitles[rs.family]
+	}
+	return componentTitles[rs.component]
 }
 
 // layoutIntros introduce each layout's section of RULES.md.
@@ -44,7 +76,9 @@ Wan22VAEEncoder/Decoder) load. The rules classify the same PyTorch tensors as in
 change only by the renames listed per component, each replacing a run of whole dotted segments wherever it
 occurs (` + "`ffn.0`" + ` → ` + "`ffn.fc1`" + ` changes ` + "`blocks.3.ffn.0.weight`" + `, not ` + "`blocks.3.ffn.01.weight`" + `). The DiT's patch
 embedding becomes the Linear weight mlx-video applies to flattened patches; the VAE convs are channels-last as
-in the wanconv layout.
+in the wanconv layout. The Wan2.1 VAE keeps its upstream names and gamma shapes: mlx-video's Wan2.1 VAE modules
+mirror the upstream key tree, and its ` + "`sanitize_wan_vae_weights`" + ` only moves the 4- and 5-dimensional conv weights
+to channels-last.
 `,
 }
 
@@ -56,7 +90,12 @@ func renderRules(t *testing.T) string {
 
 Generated from the rule tables in ` + "`rules_*.go`" + ` by ` + "`WANCONV_UPDATE_RULES=1 go test ./mapping -run TestRulesDoc`" + `;
 ` + "`TestRulesDoc`" + ` fails when this file and the code disagree. Examples are tensors of the TI2V-5B release
-(and a shared_pos umt5-xxl for the one rule it does not use).
+(and a shared_pos umt5-xxl for the one rule it does not use) and, for the Wan2.1 VAE, of the A14B releases (and
+one with attn_scales [1] for the attention rules they do not use).
+
+The VAE has two tables: the Wan2.2 VAE's (TI2V-5B) and the Wan2.1 VAE's (T2V-A14B, I2V-A14B). A tensor set is
+read by the table whose patterns claim the most of its names: nested ` + "`encoder.downsamples.N.downsamples.M`" + `
+levels are Wan2.2's, a flat ` + "`encoder.downsamples.N`" + ` list is Wan2.1's.
 
 Every PyTorch tensor of a component must match exactly one rule. Patterns match whole dotted segments:
 ` + "`#`" + ` is an index (0, 1, 12: no sign, no leading zero), ` + "`*`" + ` any one segment, ` + "`a|b`" + ` one of the literals.
@@ -77,55 +116,64 @@ of a squeezed gamma when a converted checkpoint is read back.
 	for _, l := range Layouts {
 		fmt.Fprintf(&b, "\n## Layout `%s`\n\n%s", l, layoutIntros[l])
 		for _, c := range Components {
-			tb := layoutTables[l][c]
-			fmt.Fprintf(&b, "\n### %s\n\n", componentTitles[c])
-			if len(tb.containers) > 0 {
-				fmt.Fprintf(&b, "Sequential containers: %s\n\n", "`"+strings.Join(tb.containers, "`, `")+"`")
-			}
-			if len(tb.renames) > 0 {
-				var rn []string
-				for _, r := range tb.renames {
-					rn = append(rn, fmt.Sprintf("`%s` → `%s`", r.From, r.To))
-				}
-				fmt.Fprintf(&b, "Renames: %s\n\n", strings.Join(rn, ", "))
-			}
-			b.WriteString("| # | Pattern (PyTorch) | Transform | Source rank | Covers | Example |\n")
-			b.WriteString("|---|---|---|---|---|---|\n")
-			for i, r := range tb.rules {
-				rank := "–"
-				if r.Rank > 0 {
-					rank = fmt.Sprint(r.Rank)
-				}
-				fmt.Fprintf(&b, "| %d | `%s` | %s | %s | %s | %s |\n", i+1, strings.ReplaceAll(r.Pattern, "|", `\|`), r.Transform, rank, r.Doc, ruleExample(t, l, c, i))
+			for fi, tb := range append([]table{layoutTables[l][c]}, familyTables[l][c]...) {
+				renderTable(t, &b, compiledFamilies[l][c][fi], tb)
 			}
 		}
 	}
 	return b.String()
 }
 
-func ruleExample(t *testing.T, l Layout, c Component, ri int) string {
-	rs := compiledLayouts[l][c]
+func renderTable(t *testing.T, b *strings.Builder, rs *ruleSet, tb table) {
+	fmt.Fprintf(b, "\n### %s\n\n", tableTitle(rs))
+	if len(tb.containers) > 0 {
+		fmt.Fprintf(b, "Sequential containers: %s\n\n", "`"+strings.Join(tb.containers, "`, `")+"`")
+	}
+	if len(tb.renames) > 0 {
+		var rn []string
+		for _, r := range tb.renames {
+			rn = append(rn, fmt.Sprintf("`%s` → `%s`", r.From, r.To))
+		}
+		fmt.Fprintf(b, "Renames: %s\n\n", strings.Join(rn, ", "))
+	}
+	b.WriteString("| # | Pattern (PyTorch) | Transform | Source rank | Covers | Example |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	for i, r := range tb.rules {
+		rank := "–"
+		if r.Rank > 0 {
+			rank = fmt.Sprint(r.Rank)
+		}
+		fmt.Fprintf(b, "| %d | `%s` | %s | %s | %s | %s |\n", i+1, strings.ReplaceAll(r.Pattern, "|", `\|`), r.Transform, rank, r.Doc, ruleExample(t, rs, i))
+	}
+}
+
+func ruleExample(t *testing.T, rs *ruleSet, ri int) string {
 	// Prefer a weight: it shows the transform best.
 	for _, suffix := range []string{".weight", ""} {
-		for _, a := range referenceArchs[c] {
+		for _, a := range familyArchs(rs) {
 			for _, src := range a.RequiredTorch() {
 				if m := rs.matches(src.Name); len(m) == 1 && m[0] == ri && strings.HasSuffix(src.Name, suffix) {
-					return exampleCell(t, l, c, src)
+					return exampleCell(t, rs, a, src)
 				}
 			}
 		}
 	}
-	t.Fatalf("%s %s rule %d (%s) has no example", l, c, ri+1, rs.rules[ri].Pattern)
+	t.Fatalf("%s %s %s rule %d (%s) has no example", rs.layout, rs.component, rs.family, ri+1, rs.rules[ri].Pattern)
 	return ""
 }
 
-func exampleCell(t *testing.T, l Layout, c Component, src tensor.Info) string {
-	plan, err := PlanLayout(l, c, []tensor.Info{src}, nil)
-	// A one-tensor source is incomplete; the entry is what matters here.
-	require.NotNil(t, plan, "%v", err)
-	require.Len(t, plan.Entries, 1)
-	e := plan.Entries[0]
-	return fmt.Sprintf("`%s` %s → `%s` %s", src.Name, tensor.ShapeString(src.Shape), e.Target, tensor.ShapeString(e.OutShape))
+// exampleCell converts src as a full plan of its architecture does.
+func exampleCell(t *testing.T, rs *ruleSet, a Arch, src tensor.Info) string {
+	plan, err := PlanLayout(rs.layout, rs.component, withDType(a.RequiredTorch(), tensor.F32), nil)
+	require.NoError(t, err)
+	target := rs.toMLX(src.Name)
+	for _, e := range plan.Entries {
+		if e.Target == target {
+			return fmt.Sprintf("`%s` %s → `%s` %s", src.Name, tensor.ShapeString(src.Shape), e.Target, tensor.ShapeString(e.OutShape))
+		}
+	}
+	t.Fatalf("the plan of %s has no %s", src.Name, target)
+	return ""
 }
 
 // TestRulesDoc checks RULES.md agrees with the rule tables (and rewrites it
@@ -147,6 +195,7 @@ func TestRulesDocExamplesParse(t *testing.T) {
 	require.NoError(t, err)
 	var layout Layout
 	var comp Component
+	var arch Arch // set for a family table
 	n := map[Layout]int{}
 	for _, line := range strings.Split(string(data), "\n") {
 		switch {
@@ -155,11 +204,13 @@ func TestRulesDocExamplesParse(t *testing.T) {
 			require.NoError(t, err, line)
 			layout = l
 		case strings.HasPrefix(line, "### DiT"):
-			comp = ComponentDiT
+			comp, arch = ComponentDiT, nil
 		case strings.HasPrefix(line, "### T5"):
-			comp = ComponentT5
+			comp, arch = ComponentT5, nil
+		case strings.HasPrefix(line, "### VAE, Wan2.1"):
+			comp, arch = ComponentVAE, &upstreamVAE21
 		case strings.HasPrefix(line, "### VAE"):
-			comp = ComponentVAE
+			comp, arch = ComponentVAE, nil
 		}
 		if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| #") {
 			continue
@@ -171,9 +222,16 @@ func TestRulesDocExamplesParse(t *testing.T) {
 		example := strings.Split(cells[6], "`")
 		require.Len(t, example, 5, line)
 		src, target := example[1], example[3]
-		require.Equal(t, target, TargetNameLayout(layout, comp, src), line)
-		require.Equal(t, src, SourceNameLayout(layout, comp, target), line)
 		rs := compiledLayouts[layout][comp]
+		if arch != nil {
+			require.Equal(t, target, TargetNameArch(layout, arch, src), line)
+			require.Equal(t, src, SourceNameArch(layout, arch, target), line)
+			rs, err = rulesForArch(layout, arch)
+			require.NoError(t, err)
+		} else {
+			require.Equal(t, target, TargetNameLayout(layout, comp, src), line)
+			require.Equal(t, src, SourceNameLayout(layout, comp, target), line)
+		}
 		m := rs.matches(src)
 		require.Len(t, m, 1, line)
 		require.Equal(t, strings.Trim(cells[2], " `"), rs.rules[m[0]].Pattern, line)
@@ -184,6 +242,9 @@ func TestRulesDocExamplesParse(t *testing.T) {
 		want := 0
 		for _, c := range Components {
 			want += len(layoutTables[l][c].rules)
+			for _, ft := range familyTables[l][c] {
+				want += len(ft.rules)
+			}
 		}
 		require.Equal(t, want, n[l], l)
 	}

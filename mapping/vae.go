@@ -85,75 +85,47 @@ func (a *VAEArch) RequiredTorch() []tensor.Info {
 	if n == 0 {
 		return nil
 	}
-	conv3 := func(name string, out, in, kt, kh, kw int) {
-		r.add(name+".weight", out, in, kt, kh, kw)
-		r.add(name+".bias", out)
-	}
-	residual := func(p string, in, out int) {
-		r.add(p+".residual.0.gamma", in, 1, 1, 1)
-		conv3(p+".residual.2", out, in, 3, 3, 3)
-		r.add(p+".residual.3.gamma", out, 1, 1, 1)
-		conv3(p+".residual.6", out, out, 3, 3, 3)
-		if in != out {
-			conv3(p+".shortcut", out, in, 1, 1, 1)
-		}
-	}
-	middle := func(p string, c int) {
-		residual(p+".middle.0", c, c)
-		r.add(p+".middle.1.norm.gamma", c, 1, 1)
-		r.add(p+".middle.1.to_qkv.weight", 3*c, c, 1, 1)
-		r.add(p+".middle.1.to_qkv.bias", 3*c)
-		r.add(p+".middle.1.proj.weight", c, c, 1, 1)
-		r.add(p+".middle.1.proj.bias", c)
-		residual(p+".middle.2", c, c)
-	}
-	head := func(p string, in, out int) {
-		r.add(p+".head.0.gamma", in, 1, 1, 1)
-		conv3(p+".head.2", out, in, 3, 3, 3)
-	}
 	resample := func(p string, c int, temporal bool, timeOut int) {
-		r.add(p+".resample.1.weight", c, c, 3, 3)
-		r.add(p+".resample.1.bias", c)
+		r.conv2(p+".resample.1", c, c)
 		if temporal {
-			conv3(p+".time_conv", timeOut, c, 3, 1, 1)
+			r.conv3(p+".time_conv", timeOut, c, 3, 1, 1)
 		}
 	}
-	flag := func(flags []bool, i int) bool { return i < len(flags) && flags[i] }
 
 	// Encoder: widths dim·[1, dim_mult...].
 	enc := a.EncoderDims()
-	conv3("encoder.conv1", enc[0], vaeImageChannels, 3, 3, 3)
+	r.conv3("encoder.conv1", enc[0], vaeImageChannels, 3, 3, 3)
 	for i := 0; i < n; i++ {
 		in, out := enc[i], enc[i+1]
 		for j := 0; j < a.NumResBlocks; j++ {
-			residual(fmt.Sprintf("encoder.downsamples.%d.downsamples.%d", i, j), in, out)
+			r.vaeResidual(fmt.Sprintf("encoder.downsamples.%d.downsamples.%d", i, j), in, out)
 			in = out
 		}
 		if i != n-1 {
-			resample(fmt.Sprintf("encoder.downsamples.%d.downsamples.%d", i, a.NumResBlocks), out, flag(a.TemperalDownsample, i), out)
+			resample(fmt.Sprintf("encoder.downsamples.%d.downsamples.%d", i, a.NumResBlocks), out, flagAt(a.TemperalDownsample, i), out)
 		}
 	}
-	middle("encoder", enc[n])
-	head("encoder", enc[n], 2*a.ZDim)
+	r.vaeMiddle("encoder", enc[n])
+	r.vaeHead("encoder", enc[n], 2*a.ZDim)
 
-	conv3("conv1", 2*a.ZDim, 2*a.ZDim, 1, 1, 1)
-	conv3("conv2", a.ZDim, a.ZDim, 1, 1, 1)
+	r.conv3("conv1", 2*a.ZDim, 2*a.ZDim, 1, 1, 1)
+	r.conv3("conv2", a.ZDim, a.ZDim, 1, 1, 1)
 
 	// Decoder: widths dec_dim·[dim_mult[-1], reversed dim_mult...].
 	dec := a.DecoderDims()
-	conv3("decoder.conv1", dec[0], a.ZDim, 3, 3, 3)
-	middle("decoder", dec[0])
+	r.conv3("decoder.conv1", dec[0], a.ZDim, 3, 3, 3)
+	r.vaeMiddle("decoder", dec[0])
 	for i := 0; i < n; i++ {
 		in, out := dec[i], dec[i+1]
 		for j := 0; j <= a.NumResBlocks; j++ {
-			residual(fmt.Sprintf("decoder.upsamples.%d.upsamples.%d", i, j), in, out)
+			r.vaeResidual(fmt.Sprintf("decoder.upsamples.%d.upsamples.%d", i, j), in, out)
 			in = out
 		}
 		if i != n-1 {
-			resample(fmt.Sprintf("decoder.upsamples.%d.upsamples.%d", i, a.NumResBlocks+1), out, flag(a.TemperalUpsample, i), 2*out)
+			resample(fmt.Sprintf("decoder.upsamples.%d.upsamples.%d", i, a.NumResBlocks+1), out, flagAt(a.TemperalUpsample, i), 2*out)
 		}
 	}
-	head("decoder", dec[n], vaeImageChannels)
+	r.vaeHead("decoder", dec[n], vaeImageChannels)
 	return r.sorted()
 }
 

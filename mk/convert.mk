@@ -16,4 +16,5 @@ BENCH_QUANTIZE ?= 0
 .PHONY: bench-convert
 bench-convert:
 	$(GO) build -o $(BIN)/bench-convert ./cmd/bench-convert
-	$(BIN)/bench-convert -release $(BENCH_RELEASE) -out $(BENCH_OUT) -scale $(BENCH_SCALE) -dtype $(BENCH_DTYPE) -pairs $(BENCH_PAIRS) -quantize $(BENCH_QUANTIZE) $(BENCH_CONVERT_FLAGS)
+	$(GO) build -o $(BIN)/wanconv ./cmd/wanconv
+	$(BIN)/bench-convert -wanconv $(BIN)/wanconv -release $(BENCH_RELEASE) -out $(BENCH_OUT) -scale $(BENCH_SCALE) -dtype $(BENCH_DTYPE) -pairs $(BENCH_PAIRS) -quantize $(BENCH_QUANTIZE) $(BENCH_CONVERT_FLAGS)

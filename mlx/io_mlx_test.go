@@ -11,10 +11,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mlx"
 )
 
-const goldenReference = "../golden/wan2.2-tiny.reference/reference.safetensors"
+var goldenReference = golden.TinyReference()
 
 func TestSafetensorsRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "round.safetensors")

@@ -1,10 +1,12 @@
 package verify
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/wanconv/wanconv/format/safetensors"
@@ -20,30 +22,12 @@ const ManifestName = layout.Manifest
 // convertedDir is an opened converted MLX directory.
 type convertedDir struct {
 	Path     string
-	Manifest *manifest // nil when the directory has none
-	Config   []byte    // config.json (DiT heads, model type)
-	found    map[string]layout.Found
-}
-
-// manifest is the part of wanconv-manifest.json the verifier checks.
-type manifest struct {
-	Files []manifestFile `json:"files"`
-	// Quantization is the DiT's (absent when dense).
-	Quantization *struct {
-		GroupSize int `json:"group_size"`
-		Bits      int `json:"bits"`
-	} `json:"quantization,omitempty"`
-}
-
-type manifestFile struct {
-	Path      string `json:"path"`
-	Component string `json:"component"`
-	SHA256    string `json:"sha256"`
-	Bytes     int64  `json:"bytes"`
-	DType     string `json:"dtype"`
-	// TensorSHA256 maps each tensor to the sha256 of its bytes, so a
-	// corrupted file can be traced to the tensor.
-	TensorSHA256 map[string]string `json:"tensor_sha256,omitempty"`
+	Manifest *layout.ManifestDoc // nil when the directory has none
+	Config   []byte              // the top-level config.json (mlx-video's; a single DiT's)
+	Release  mapping.ReleaseKind
+	found    map[unit]layout.Found
+	configs  map[unit][]byte // each DiT's config.json
+	dits     []unit          // the single DiT, or both experts
 }
 
 func openConverted(dir string) (*convertedDir, error) {
@@ -54,88 +38,134 @@ func openConverted(dir string) (*convertedDir, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	d := &convertedDir{Path: dir, found: map[string]layout.Found{}}
+	d := &convertedDir{Path: dir, found: map[unit]layout.Found{}, configs: map[unit][]byte{}}
 	if d.Config, err = layout.ReadOptional(filepath.Join(dir, layout.Config)); err != nil {
 		return nil, err
 	}
-	b, err := layout.ReadOptional(filepath.Join(dir, ManifestName))
+	m, err := layout.ReadManifest(filepath.Join(dir, ManifestName))
 	switch {
+	case err == nil:
+		d.Manifest = m
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	found, err := layout.Discover(dir)
+	switch {
+	case errors.Is(err, layout.ErrNoCheckpoint):
+		return d, nil // run says which files it looked for
 	case err != nil:
 		return nil, err
-	case b != nil:
-		var m manifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
-		}
-		d.Manifest = &m
 	}
-	if found, err := layout.Discover(dir); err == nil {
-		for _, f := range found.Found {
-			if _, seen := d.found[string(f.Component)]; !seen && f.Naming == mapping.NamingMLX {
-				d.found[string(f.Component)] = f
+	d.Release = found.Release
+	for _, f := range found.Found {
+		u := unit{f.Component, f.Expert}
+		if _, seen := d.found[u]; seen || f.Naming != mapping.NamingMLX {
+			continue
+		}
+		d.found[u] = f
+		if f.Component != mapping.ComponentDiT {
+			continue
+		}
+		d.dits = append(d.dits, u)
+		if f.Config != "" {
+			if d.configs[u], err = layout.ReadSmall(f.Config); err != nil {
+				return nil, err
 			}
 		}
 	}
 	return d, nil
 }
 
-// open opens a component's tensors (the DiT through its index when it has
-// one).
-func (d *convertedDir) open(component string) (tensor.SectionSource, error) {
-	f, ok := d.found[component]
+// units lists what to verify for the requested components: the DiT is
+// both experts of an A14B directory (those of experts, when given).
+func (d *convertedDir) units(components []mapping.Component, experts []layout.Expert) []unit {
+	var out []unit
+	for _, c := range components {
+		if c != mapping.ComponentDiT || len(d.dits) == 0 {
+			out = append(out, unitOf(c))
+			continue
+		}
+		for _, u := range d.dits {
+			if len(experts) == 0 || slices.Contains(experts, u.expert) {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
+// configOf is the config.json a unit's architecture reads: a DiT's own,
+// else the directory's.
+func (d *convertedDir) configOf(u unit) []byte {
+	if c, ok := d.configs[u]; ok {
+		return c
+	}
+	return d.Config
+}
+
+// experts is the number of DiT files: 1, or 2 for an A14B directory.
+func (d *convertedDir) experts() int { return max(1, len(d.dits)) }
+
+// open opens a unit's tensors (a DiT through its index when it has one).
+func (d *convertedDir) open(u unit) (tensor.SectionSource, error) {
+	f, ok := d.found[u]
 	if !ok {
-		return nil, fmt.Errorf("%s: component file missing (none of %s in %s)", component, d.expectedFiles([]string{component}), d.Path)
+		return nil, fmt.Errorf("%s: component file missing (none of %s in %s)", u, d.expectedFiles([]unit{u}), d.Path)
 	}
 	return safetensors.OpenAuto(f.Path)
 }
 
-// layoutOf is the converted layout a component was found in.
-func (d *convertedDir) layoutOf(component string) mapping.Layout {
-	if f, ok := d.found[component]; ok && f.Layout != "" {
+// layoutOf is the converted layout a unit was found in.
+func (d *convertedDir) layoutOf(u unit) mapping.Layout {
+	if f, ok := d.found[u]; ok && f.Layout != "" {
 		return f.Layout
 	}
 	return mapping.LayoutWanconv
 }
 
-// files lists the safetensors files holding a component (a DiT's shards).
-func (d *convertedDir) files(component string) ([]string, error) {
-	f, ok := d.found[component]
+// files lists the safetensors files holding a unit (a DiT's shards).
+func (d *convertedDir) files(u unit) ([]string, error) {
+	f, ok := d.found[u]
 	if !ok {
-		return nil, fmt.Errorf("%s: component file missing in %s", component, d.Path)
+		return nil, fmt.Errorf("%s: component file missing in %s", u, d.Path)
 	}
 	return layout.Shards(f.Path)
 }
 
-// hasAnyComponent reports whether at least one of the components has its
-// file: a directory with none is not a converted directory at all.
-func (d *convertedDir) hasAnyComponent(components []string) bool {
-	for _, c := range components {
-		if _, ok := d.found[c]; ok {
+// checkpoint is the index or single file a unit was found through.
+func (d *convertedDir) checkpoint(u unit) string { return d.found[u].Path }
+
+// hasAnyComponent reports whether at least one of the units has its file:
+// a directory with none is not a converted directory at all.
+func (d *convertedDir) hasAnyComponent(units []unit) bool {
+	for _, u := range units {
+		if _, ok := d.found[u]; ok {
 			return true
 		}
 	}
 	return false
 }
 
-// expectedFiles names the component files, for messages.
-func (d *convertedDir) expectedFiles(components []string) string {
+// expectedFiles names the units' files, for messages.
+func (d *convertedDir) expectedFiles(units []unit) string {
 	var names []string
-	for _, c := range components {
+	for _, u := range units {
 		for _, l := range layout.Layouts {
-			names = append(names, l.Candidates(mapping.Component(c))...)
+			names = append(names, l.ForExpert(u.expert).Candidates(u.component)...)
 		}
 	}
 	return strings.Join(names, ", ")
 }
 
-// manifestFiles lists the manifest entries of a component.
-func (d *convertedDir) manifestFiles(component string) []manifestFile {
+// manifestFiles lists the manifest entries of a unit (a component, or one
+// expert's DiT).
+func (d *convertedDir) manifestFiles(u unit) []layout.ManifestEntry {
 	if d.Manifest == nil {
 		return nil
 	}
-	var out []manifestFile
+	var out []layout.ManifestEntry
 	for _, f := range d.Manifest.Files {
-		if f.Component == component {
+		if f.Component == u.component && f.Expert == u.expert {
 			out = append(out, f)
 		}
 	}
@@ -151,6 +181,3 @@ func (d *convertedDir) manifestQuantization() *quant.Params {
 	q := d.Manifest.Quantization
 	return &quant.Params{Bits: q.Bits, GroupSize: q.GroupSize}
 }
-
-// DTypeLabel is the manifest's dtype field ("bfloat16", or "+"-joined).
-func (f manifestFile) DTypeLabel() string { return f.DType }

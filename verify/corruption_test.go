@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 )
 
 func TestStructuralPassOnFreshConversion(t *testing.T) {
@@ -22,7 +23,7 @@ func TestStructuralPassOnFreshConversion(t *testing.T) {
 	require.Len(t, rep.Components, 3)
 	params := map[string]int64{}
 	for _, c := range rep.Components {
-		params[c.Name] = c.ParamCount
+		params[string(c.Name)] = c.ParamCount
 		require.Equal(t, map[string]int{"bfloat16": c.TensorCount}, c.DTypes)
 	}
 	require.Equal(t, map[string]int64{"dit": 597568, "t5": 115264, "vae": 2250772}, params)
@@ -117,7 +118,7 @@ func TestGoldenCountsGate(t *testing.T) {
 	require.Contains(t, stdout, "golden.param_count")
 
 	// The TI2V-5B golden rejects the tiny checkpoint on counts and architecture.
-	code, stdout, _ = runVerify(t, "--structural-only", "--golden", filepath.Join("..", "golden", "ti2v-5b.golden.json"), out)
+	code, stdout, _ = runVerify(t, "--structural-only", "--golden", golden.TI2V5BGolden(), out)
 	require.Equal(t, ExitMismatch, code)
 	require.Contains(t, stdout, "golden.arch")
 }

@@ -9,13 +9,10 @@ import (
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
-// Caps on the JSON files read whole (regular files only, see safefs):
-// a huge or sparse file is refused, not read into memory.
-const (
-	maxConfigJSON   = 4 << 20
-	maxManifestJSON = 64 << 20
-	maxGoldenJSON   = 64 << 20
-)
+// maxGoldenJSON caps a golden file, read whole (a regular file only, see
+// safefs): a huge or sparse file is refused, not read into memory.
+// config.json and the manifest have their caps in package layout.
+const maxGoldenJSON = 64 << 20
 
 // writeFileAtomic writes data to a temp file beside path, fsyncs and renames.
 func writeFileAtomic(path string, data []byte) error {

@@ -12,11 +12,15 @@ type HostTensor struct {
 
 // forwardJob asks the MLX side to run one component.
 type forwardJob struct {
-	Component string
-	// Files are the component's safetensors files (a DiT's shards); Config
-	// is config.json (the DiT's heads and model type).
-	Files  []string
-	Config []byte
+	Component mapping.Component
+	// Files are the component's safetensors files (a DiT's shards),
+	// Checkpoint the index or single file they were found through; Config
+	// is the DiT's config.json (heads and model type).
+	Files      []string
+	Checkpoint string
+	Config     []byte
+	// Stream runs the DiT block-streamed (dit.LoadStreamed).
+	Stream bool
 	// Layout is the converted layout of the files (tensor names).
 	Layout mapping.Layout
 	Device string

@@ -5,6 +5,7 @@ package verify
 import (
 	"fmt"
 
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/model/dit"
 	"github.com/wanconv/wanconv/model/t5"
@@ -32,11 +33,11 @@ func forwardMLX(job forwardJob) (forwardResult, error) {
 		mlx.ResetPeakMemory()
 		var err error
 		switch job.Component {
-		case "dit":
+		case mapping.ComponentDiT:
 			err = forwardDiT(job, &res)
-		case "t5":
+		case mapping.ComponentT5:
 			err = forwardT5(job, &res)
-		case "vae":
+		case mapping.ComponentVAE:
 			err = forwardVAE(job, &res)
 		default:
 			err = fmt.Errorf("unknown component %q", job.Component)
@@ -49,14 +50,15 @@ func forwardMLX(job forwardJob) (forwardResult, error) {
 }
 
 func forwardDiT(job forwardJob, res *forwardResult) error {
-	m, err := loadDiT(job)
+	m, closeSrc, err := loadDiT(job)
 	if err != nil {
 		return err
 	}
-	defer func() {
+	defer func() { // m and closeSrc change for a quantized DiT's dequantized run
 		if m != nil {
 			m.Free()
 		}
+		closeSrc()
 	}()
 	s := job.Spec
 	in, err := dit.SyntheticInputs(m.Arch(), s.Frames, s.Height, s.Width, s.ContextLen, s.Seed)
@@ -65,34 +67,41 @@ func forwardDiT(job forwardJob, res *forwardResult) error {
 	}
 	res.Spec.Timestep = float64(in.Timestep)
 	x, t, ctx := in.Arrays()
-	if err := runDiT(m, x, t, ctx, in.SeqLen, res.Outputs); err != nil {
+	if err := runDiT(m, x, in.YArray(), t, ctx, in.SeqLen, res.Outputs); err != nil {
 		return err
 	}
 	if job.RefInputs == nil {
 		return nil
 	}
 	x = hostArray(job.RefInputs["x"])
+	var y *mlx.Array
+	if ry, ok := job.RefInputs["y"]; ok {
+		y = hostArray(ry)
+	}
 	seqLen := job.SeqLen
 	if seqLen == 0 {
 		seqLen = tokenCount(x.Shape(), m.Arch().PatchSize)
 	}
 	t, ctx = hostArray(job.RefInputs["t"]), hostArray(job.RefInputs["context"])
-	if err := runDiT(m, x, t, ctx, seqLen, res.RefOutputs); err != nil || !job.Quantized {
+	if err := runDiT(m, x, y, t, ctx, seqLen, res.RefOutputs); err != nil || !job.Quantized {
 		return err
 	}
 	// The same checkpoint with its Linears dequantized: what the quantized
 	// kernel adds shows against this run, what the quantization costs
 	// against the reference.
 	m.Free()
-	if m, err = loadDiTWith(job, dit.Options{DequantizeLinears: true}); err != nil {
+	closeSrc()
+	m, closeSrc = nil, func() {}
+	if m, closeSrc, err = loadDiTWith(job, dit.Options{DequantizeLinears: true}); err != nil {
+		m, closeSrc = nil, func() {}
 		return fmt.Errorf("dequantized run: %w", err)
 	}
 	res.DequantizedRefOutputs = map[string]HostTensor{}
-	return runDiT(m, x, t, ctx, seqLen, res.DequantizedRefOutputs)
+	return runDiT(m, x, y, t, ctx, seqLen, res.DequantizedRefOutputs)
 }
 
-func runDiT(m *dit.Model, x, t, ctx *mlx.Array, seqLen int, outs map[string]HostTensor) error {
-	out, err := m.Forward(x, t, ctx, seqLen)
+func runDiT(m *dit.Model, x, y, t, ctx *mlx.Array, seqLen int, outs map[string]HostTensor) error {
+	out, err := m.ForwardY(x, y, t, ctx, seqLen)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/wanconv/wanconv/internal/safefs"
+	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // GoldenSchema identifies the golden file format.
@@ -21,9 +23,35 @@ const DefaultStatsTolerance = 2e-2
 // from a trusted conversion (`--record-golden`) and gate later checkpoints
 // against it (`--golden`).
 type Golden struct {
-	Schema      string                      `json:"schema"`
-	Description string                      `json:"description,omitempty"`
-	Components  map[string]*ComponentGolden `json:"components"`
+	Schema      string                                 `json:"schema"`
+	Description string                                 `json:"description,omitempty"`
+	Components  map[mapping.Component]*ComponentGolden `json:"components"`
+	// Experts holds the DiT of an A14B checkpoint, one entry per expert
+	// (high_noise_model, low_noise_model); Components then has no "dit".
+	Experts map[layout.Expert]*ComponentGolden `json:"experts,omitempty"`
+}
+
+// of returns the golden entry of a unit (nil when absent).
+func (g *Golden) of(u unit) *ComponentGolden {
+	if g == nil {
+		return nil
+	}
+	if u.expert != "" {
+		return g.Experts[u.expert]
+	}
+	return g.Components[u.component]
+}
+
+// set records a unit's golden entry.
+func (g *Golden) set(u unit, c *ComponentGolden) {
+	if u.expert == "" {
+		g.Components[u.component] = c
+		return
+	}
+	if g.Experts == nil {
+		g.Experts = map[layout.Expert]*ComponentGolden{}
+	}
+	g.Experts[u.expert] = c
 }
 
 // ComponentGolden holds one component's expected facts.
@@ -78,15 +106,28 @@ func LoadGolden(path string) (*Golden, error) {
 	if g.Schema != GoldenSchema {
 		return nil, fmt.Errorf("golden file %s: schema %q, want %q", path, g.Schema, GoldenSchema)
 	}
+	entries := map[string]*ComponentGolden{}
 	for name, c := range g.Components {
 		if !knownComponent(name) {
 			return nil, fmt.Errorf("golden file %s: unknown component %q", path, name)
 		}
+		entries["component "+string(name)] = c
+	}
+	for e, c := range g.Experts {
+		if _, err := layout.ParseExpert(string(e)); err != nil {
+			return nil, fmt.Errorf("golden file %s: experts: %w", path, err)
+		}
+		entries["expert "+string(e)] = c
+	}
+	if len(g.Experts) > 0 && g.Components[mapping.ComponentDiT] != nil {
+		return nil, fmt.Errorf("golden file %s: both a single DiT (components.dit) and experts", path)
+	}
+	for name, c := range entries {
 		if c == nil {
-			return nil, fmt.Errorf("golden file %s: component %q is null", path, name)
+			return nil, fmt.Errorf("golden file %s: %s is null", path, name)
 		}
 		if c.Forward != nil && c.Forward.Tolerance <= 0 {
-			return nil, fmt.Errorf("golden file %s: component %q: tolerance must be > 0", path, name)
+			return nil, fmt.Errorf("golden file %s: %s: tolerance must be > 0", path, name)
 		}
 	}
 	return &g, nil

@@ -4,8 +4,9 @@ package verify
 
 import (
 	"fmt"
-	"strings"
+	"slices"
 
+	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/model/dit"
@@ -20,26 +21,63 @@ import (
 // reshaped back before the model is built: the forward pass then checks the
 // other converter's bytes, not a copy of ours.
 
-func loadDiT(job forwardJob) (*dit.Model, error) { return loadDiTWith(job, dit.Options{}) }
+// loadDiT builds the DiT in memory or, with job.Stream, block-streamed from
+// its checkpoint (another layout's through a relayoutSource); close
+// releases the streamed model's source once the model is freed.
+func loadDiT(job forwardJob) (m *dit.Model, close func(), err error) {
+	return loadDiTWith(job, dit.Options{})
+}
 
-// loadDiTWith loads the DiT with the given options (nil model on error).
-func loadDiTWith(job forwardJob, opts dit.Options) (*dit.Model, error) {
-	if job.Layout == mapping.LayoutWanconv || job.Layout == "" {
-		return dit.Load(job.Files, job.Config, opts)
+// loadDiTWith is loadDiT with the model's options (a quantized DiT's
+// dequantized run).
+func loadDiTWith(job forwardJob, opts dit.Options) (m *dit.Model, close func(), err error) {
+	nothing := func() {}
+	wanconv := job.Layout == mapping.LayoutWanconv || job.Layout == ""
+	if job.Stream {
+		src, err := openStreamSource(job, wanconv)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := dit.LoadStreamed(src, job.Config, opts)
+		if err != nil {
+			_ = src.Close()
+			return nil, nil, err
+		}
+		return m, func() { _ = src.Close() }, nil
+	}
+	if wanconv {
+		m, err := dit.Load(job.Files, job.Config, opts)
+		return m, nothing, err
 	}
 	ws, err := loadRenamed(job, mapping.ComponentDiT)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	arch, err := dit.ArchFromWeights(ws, job.Config)
 	if err == nil {
-		var m *dit.Model
 		if m, err = dit.New(arch, ws, opts); err == nil {
-			return m, nil
+			return m, nothing, nil
 		}
 	}
 	freeAll(ws)
-	return nil, err
+	return nil, nil, err
+}
+
+// openStreamSource opens a DiT checkpoint for streaming, in wanconv names.
+func openStreamSource(job forwardJob, wanconv bool) (tensor.Source, error) {
+	src, err := safetensors.OpenAuto(job.Checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	if wanconv {
+		return src, nil
+	}
+	rs, err := newRelayoutSource(src, job.Layout, mapping.ComponentDiT, job.Config)
+	if err != nil {
+		_ = src.Close()
+		return nil, err
+	}
+	return rs, nil
 }
 
 func loadT5(job forwardJob) (*t5.Model, error) {
@@ -82,7 +120,9 @@ func loadVAE(job forwardJob) (*vae.Model, error) {
 
 // loadRenamed reads a component's files in job.Layout and returns its
 // arrays under wanconv names and shapes (kept: the caller or the model frees
-// them).
+// them), as mapping.RelayoutToWanconv says: renamed, and where the layouts
+// store a tensor differently (mlx-video's flattened patch embedding, the
+// Wan2.1 VAE's unsqueezed gammas) reshaped and permuted to wanconv's.
 func loadRenamed(job forwardJob, c mapping.Component) (map[string]*mlx.Array, error) {
 	loaded := map[string]*mlx.Array{}
 	for _, f := range job.Files {
@@ -99,57 +139,35 @@ func loadRenamed(job forwardJob, c mapping.Component) (map[string]*mlx.Array, er
 			loaded[name] = a
 		}
 	}
-	infos := make([]tensorInfo, 0, len(loaded))
-	for name, a := range loaded {
-		infos = append(infos, tensorInfo{name, a})
-	}
-	parts := quantParts(loaded) // a quantized Linear's scales and biases: renamed with its weight
 	described := make([]tensor.Info, 0, len(loaded))
 	for name, a := range loaded {
-		if _, part := parts[name]; part {
-			continue
-		}
 		shape := make([]int64, len(a.Shape()))
 		for i, d := range a.Shape() {
 			shape[i] = int64(d)
 		}
-		described = append(described, tensor.Info{Name: name, DType: tensor.F32, Shape: shape}) // shapes are what is mapped
+		dt := tensor.F32 // shapes are what is mapped, and which tensors are a quantized Linear's codes
+		if a.Dtype() == mlx.Uint32 {
+			dt = tensor.U32
+		}
+		described = append(described, tensor.Info{Name: name, DType: dt, Shape: shape})
 	}
-	torch, err := mapping.ToPyTorchLayout(job.Layout, c, described, job.Config)
+	rel, err := mapping.RelayoutToWanconv(job.Layout, c, described, job.Config)
 	if err != nil {
 		freeAll(loaded)
 		return nil, err
 	}
-	torchShape := map[string][]int64{}
-	for _, t := range torch {
-		torchShape[t.Name] = t.Shape
-	}
 	out := make(map[string]*mlx.Array, len(loaded))
-	for _, ti := range infos {
-		if p, part := parts[ti.name]; part {
-			stem := strings.TrimSuffix(mapping.TargetName(c, mapping.SourceNameLayout(job.Layout, c, p.weight)), ".weight")
-			out[stem+p.suffix] = ti.a
-			continue
-		}
-		src := mapping.SourceNameLayout(job.Layout, c, ti.name)
-		target := mapping.TargetName(c, src)
-		a := ti.a
-		if ts := torchShape[src]; len(ts) == 5 && len(a.Shape()) == 2 {
-			// the flattened patch embedding: back to PyTorch's shape, then
-			// wanconv's channels-last one
-			shape := make([]int, len(torchShape[src]))
-			for i, d := range torchShape[src] {
-				shape[i] = int(d)
-			}
-			a = mlx.Transpose(mlx.Reshape(a, shape...), 0, 2, 3, 4, 1)
+	for _, x := range rel {
+		a := relayout(loaded[x.Name], x)
+		if a != loaded[x.Name] {
 			if err := mlx.Eval(a); err != nil {
 				freeAll(loaded)
-				return nil, fmt.Errorf("tensor %s: %w", ti.name, err)
+				return nil, fmt.Errorf("tensor %s: %w", x.Name, err)
 			}
 			mlx.Keep(a)
-			ti.a.Free()
+			loaded[x.Name].Free()
 		}
-		out[target] = a
+		out[x.Target] = a
 	}
 	for _, a := range out {
 		mlx.Keep(a)
@@ -157,27 +175,45 @@ func loadRenamed(job forwardJob, c mapping.Component) (map[string]*mlx.Array, er
 	return out, nil
 }
 
-// quantPart is a quantized Linear's scales or biases: its weight's name
-// and the suffix.
-type quantPart struct{ weight, suffix string }
-
-// quantParts finds the .scales and .biases whose .weight is uint32.
-func quantParts(ws map[string]*mlx.Array) map[string]quantPart {
-	out := map[string]quantPart{}
-	for name := range ws {
-		for _, suffix := range []string{".scales", ".biases"} {
-			stem, ok := strings.CutSuffix(name, suffix)
-			if w, has := ws[stem+".weight"]; ok && has && w.Dtype() == mlx.Uint32 {
-				out[name] = quantPart{stem + ".weight", suffix}
-			}
+// relayout turns a stored array into the wanconv layout's: channels-last
+// undone when only the source has it, then PyTorch's shape, channels-last
+// applied when only wanconv has it, then wanconv's shape. An array already
+// in the right shape and order is returned as is.
+func relayout(a *mlx.Array, x mapping.Relayout) *mlx.Array {
+	from, to := x.From == mapping.ConvToChannelsLast, x.To == mapping.ConvToChannelsLast
+	if from != to {
+		if from { // (O, s…, I) → (O, I, s…)
+			n := a.Ndim()
+			axes := append([]int{0, n - 1}, seq(1, n-1)...)
+			a = mlx.Transpose(a, axes...)
 		}
+		a = mlx.Reshape(a, ints(x.TorchShape)...)
+		if to { // (O, I, s…) → (O, s…, I)
+			n := a.Ndim()
+			a = mlx.Transpose(a, append(append([]int{0}, seq(2, n)...), 1)...)
+		}
+	}
+	if !slices.Equal(a.Shape(), ints(x.Shape)) {
+		a = mlx.Reshape(a, ints(x.Shape)...)
+	}
+	return a
+}
+
+// seq is lo, lo+1, …, hi−1.
+func seq(lo, hi int) []int {
+	var out []int
+	for i := lo; i < hi; i++ {
+		out = append(out, i)
 	}
 	return out
 }
 
-type tensorInfo struct {
-	name string
-	a    *mlx.Array
+func ints(v []int64) []int {
+	out := make([]int, len(v))
+	for i, d := range v {
+		out[i] = int(d)
+	}
+	return out
 }
 
 func freeAll(ws map[string]*mlx.Array) {

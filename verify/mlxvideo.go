@@ -13,10 +13,10 @@ func checkMLXVideoConfig(dir *convertedDir, dit mapping.Arch, c *ComponentReport
 		c.check("config", false, "config.json missing: mlx-video needs its WanModelConfig")
 		return
 	}
-	w := mapping.MLXVideoWeights{Experts: 1}
+	w := mapping.MLXVideoWeights{Experts: dir.experts()}
 	w.DiT, _ = dit.(*mapping.DiTArch)
 	for _, comp := range []mapping.Component{mapping.ComponentT5, mapping.ComponentVAE} {
-		src, err := dir.open(string(comp))
+		src, err := dir.open(unitOf(comp))
 		if err != nil {
 			continue
 		}

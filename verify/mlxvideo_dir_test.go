@@ -205,7 +205,7 @@ func TestForeignMLXVideoFails(t *testing.T) {
 			require.Equal(t, ExitMismatch, code, rep.Error)
 			require.Empty(t, rep.Error)
 			for _, comp := range rep.Components {
-				require.Equal(t, comp.Name != c.failed, comp.Passed, "%s: %v", comp.Name, rep.Problems)
+				require.Equal(t, string(comp.Name) != c.failed, comp.Passed, "%s: %v", comp.Name, rep.Problems)
 			}
 			joined := strings.Join(rep.Problems, "\n")
 			for _, w := range c.want {

@@ -5,8 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
+
+	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // Options configures a verification.
@@ -19,17 +23,49 @@ type Options struct {
 	// quantized DiT's Linears are re-quantized from it and compared byte
 	// for byte ("" = no such check).
 	Source     string
-	Components []string // subset of dit, t5, vae (default all)
-	JSON       bool     // print the JSON report
-	Structural bool     // structural checks only (no MLX forward passes)
-	Seed       uint64   // seed of the deterministic inputs when recording
-	Device     string   // cpu | gpu
+	Components []mapping.Component // subset of dit, t5, vae (default all)
+	JSON       bool                // print the JSON report
+	Structural bool                // structural checks only (no MLX forward passes)
+	Seed       uint64              // seed of the deterministic inputs when recording
+	Device     string              // cpu | gpu
 	// RefTolerance overrides the max|err|/std(ref) tolerance (0: by weight
 	// dtype, 1e-4 for float32 weights and 2e-2 otherwise).
 	RefTolerance float64
 	// SeqLen is the DiT sequence length for reference inputs (0: read from the
 	// golden.json beside the reference file, else the token count).
 	SeqLen int
+	// Experts restricts an A14B directory's DiT to these experts (default
+	// both).
+	Experts []layout.Expert
+	// StreamDiT is "on" (the DiT forward passes stream the blocks' weights:
+	// read, evaluate, release, block by block), "off" (the whole DiT in
+	// memory) or "auto"/"" (streamed when the DiT's files exceed
+	// StreamThreshold).
+	StreamDiT string
+}
+
+// StreamThreshold is the DiT file size from which --stream-dit auto
+// streams: an A14B expert (28.6 GB in bfloat16) streams, TI2V-5B's DiT
+// (10 GB) is loaded whole.
+const StreamThreshold = 16 << 30
+
+// streamDiT decides whether a DiT of these files is streamed.
+func (o Options) streamDiT(files []string) (bool, error) {
+	switch o.StreamDiT {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	}
+	var total int64
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return false, err
+		}
+		total += fi.Size()
+	}
+	return total > StreamThreshold, nil
 }
 
 const usage = `usage: verify [flags] CONVERTED_DIR
@@ -52,12 +88,15 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.Reference, "reference", "", "upstream reference tensors (`reference.safetensors`)")
 	fs.StringVar(&o.Source, "source", "", "the upstream release `dir` the checkpoint came from: re-quantize a quantized DiT's Linears from it and compare byte for byte")
 	fs.StringVar(&comps, "components", "dit,t5,vae", "comma-separated components to verify")
+	var experts string
+	fs.StringVar(&experts, "experts", "", "an A14B directory's experts to verify, comma-separated (default both: high_noise_model,low_noise_model)")
 	fs.BoolVar(&o.JSON, "json", false, "print the JSON report")
 	fs.BoolVar(&o.Structural, "structural-only", false, "skip MLX forward passes")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of the deterministic inputs when recording a golden file")
 	fs.StringVar(&o.Device, "device", "cpu", "MLX device: cpu or gpu")
 	fs.Float64Var(&o.RefTolerance, "ref-tolerance", 0, "max|err|/std(ref) tolerance (0: 1e-4 for float32 weights; 16-bit weights 2e-2, VAE 1e-1)")
 	fs.IntVar(&o.SeqLen, "seq-len", 0, "DiT sequence length for reference inputs (0: from golden.json beside the reference)")
+	fs.StringVar(&o.StreamDiT, "stream-dit", "auto", "stream the DiT's blocks through its forward passes: on, off, or auto (when its files exceed 16 GiB)")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	// Flags may come before or after the directory.
 	var pos []string
@@ -76,8 +115,8 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("expected exactly one CONVERTED_DIR, got %d", len(pos))
 	}
 	o.Dir = pos[0]
-	for _, c := range strings.Split(comps, ",") {
-		c = strings.TrimSpace(c)
+	for _, s := range strings.Split(comps, ",") {
+		c := mapping.Component(strings.TrimSpace(s))
 		if c == "" || slices.Contains(o.Components, c) {
 			continue
 		}
@@ -85,6 +124,18 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 			return o, fmt.Errorf("unknown component %q (want dit, t5, vae)", c)
 		}
 		o.Components = append(o.Components, c)
+	}
+	for _, s := range strings.Split(experts, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		e, err := layout.ParseExpert(s)
+		if err != nil {
+			return o, fmt.Errorf("--experts: %w", err)
+		}
+		if !slices.Contains(o.Experts, e) {
+			o.Experts = append(o.Experts, e)
+		}
 	}
 	if o.RefTolerance < 0 {
 		return o, fmt.Errorf("--ref-tolerance must be >= 0, got %g", o.RefTolerance)
@@ -97,6 +148,9 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	}
 	if len(o.Components) == 0 {
 		return o, errors.New("no components selected")
+	}
+	if o.StreamDiT != "on" && o.StreamDiT != "off" && o.StreamDiT != "auto" {
+		return o, fmt.Errorf("--stream-dit: unknown value %q (want on, off or auto)", o.StreamDiT)
 	}
 	if o.Device != "cpu" && o.Device != "gpu" {
 		return o, fmt.Errorf("unknown device %q (want cpu or gpu)", o.Device)

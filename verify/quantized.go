@@ -48,8 +48,8 @@ const quantBlockBytes = 4 << 20
 // resolveQuantized returns the tensor descriptions the architecture checks
 // see (a quantized DiT's triplets as dense weights) and the quantized
 // Linears (nil for a dense component).
-func resolveQuantized(dir *convertedDir, lay mapping.Layout, infos []tensor.Info, c *ComponentReport) ([]tensor.Info, *mapping.QuantizedDiT) {
-	stated, err := mapping.QuantizationOf(dir.Config)
+func resolveQuantized(dir *convertedDir, u unit, lay mapping.Layout, infos []tensor.Info, c *ComponentReport) ([]tensor.Info, *mapping.QuantizedDiT) {
+	stated, err := mapping.QuantizationOf(dir.configOf(u))
 	if err != nil {
 		c.check("quantization.config", false, "%v", err)
 		stated = nil

@@ -3,10 +3,13 @@
 package verify
 
 import (
+	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/golden"
 )
 
@@ -51,5 +54,38 @@ func TestQuantizedForward(t *testing.T) {
 		if c.layout == "wanconv" {
 			require.True(t, checkNamed(t, comp, "forward.output.golden").Passed)
 		}
+	}
+}
+
+// TestQuantizedStreamedAndA14B: block-streamed (--stream-dit on) a
+// quantized DiT gives the in-memory run's errors; both experts of a
+// quantized I2V-A14B release pass against its upstream reference, the
+// dequantized run beside each.
+func TestQuantizedStreamedAndA14B(t *testing.T) {
+	out := convertTinyQuantized(t, "mlx-video", 8, 64)
+	rel := map[string]float64{}
+	for _, stream := range []string{"off", "on"} {
+		code, stdout, stderr := runVerify(t, "--json", "--components", "dit", "--stream-dit", stream,
+			"--reference", golden.TinyReference(), out)
+		require.Equal(t, ExitPass, code, stdout+stderr)
+		comp := reportOf(t, stdout).Components[0]
+		rel[stream] = comp.Reference["output"].RelErr
+		require.Less(t, comp.Reference["output.quantized_vs_dequantized"].RelErr, 1e-4, stream)
+	}
+	require.InDelta(t, rel["off"], rel["on"], 1e-6)
+	require.InDelta(t, 0.0278, rel["on"], 1e-3)
+
+	a14b := filepath.Join(t.TempDir(), "a14b")
+	_, err := convert.Convert(context.Background(), convert.Options{
+		SrcDir: golden.TinyA14BRelease(golden.I2VA14B), OutDir: a14b, Quiet: true, Quantize: 8})
+	require.NoError(t, err)
+	code, stdout, stderr := runVerify(t, "--json", "--components", "dit", "--reference", golden.TinyA14BReference(golden.I2VA14B), a14b)
+	require.Equal(t, ExitPass, code, stdout+stderr)
+	for _, comp := range reportOf(t, stdout).Components {
+		q, d, k := comp.Reference["output"], comp.Reference["output.dequantized"], comp.Reference["output.quantized_vs_dequantized"]
+		t.Logf("i2v-A14B %s, 8-bit: quantized %.3g, dequantized %.3g, quantized vs dequantized %.3g", comp.Expert, q.RelErr, d.RelErr, k.RelErr)
+		require.Greater(t, q.RelErr, 1e-3)
+		require.InDelta(t, q.RelErr, d.RelErr, 1e-4)
+		require.Less(t, k.RelErr, 1e-4)
 	}
 }

@@ -235,3 +235,28 @@ func TestFlipDetectionRates(t *testing.T) {
 		require.InDelta(t, map[int]float64{4: 0.0143, 8: 0.0278}[p.Bits], bitRate, 0.001, fmt.Sprint(p))
 	}
 }
+
+// TestQuantizedA14B: both experts of an A14B release are quantized (either
+// layout) and each verifies as its own unit, re-quantized from its expert
+// of the release, against the dense golden file's counts.
+func TestQuantizedA14B(t *testing.T) {
+	for _, l := range []string{"wanconv", "mlx-video"} {
+		out := filepath.Join(t.TempDir(), "q")
+		_, err := convert.Convert(context.Background(), convert.Options{
+			SrcDir: golden.TinyA14BRelease(golden.I2VA14B), OutDir: out, Layout: l, Quiet: true, Quantize: 4, GroupSize: 32})
+		require.NoError(t, err)
+		args := []string{"--structural-only", "--json", "--components", "dit", "--source", golden.TinyA14BRelease(golden.I2VA14B), out}
+		if l == "wanconv" {
+			args = append(args, "--golden", golden.TinyA14BGolden(golden.I2VA14B))
+		}
+		code, stdout, stderr := runVerify(t, args...)
+		require.Equal(t, ExitPass, code, stdout+stderr)
+		rep := reportOf(t, stdout)
+		require.Len(t, rep.Components, 2)
+		for _, c := range rep.Components {
+			require.NotEmpty(t, c.Expert)
+			require.Equal(t, &QuantizationReport{Bits: 4, GroupSize: 32, Linears: 20, From: "config.json"}, c.Quantization, "%s %s", l, c.Expert)
+			require.Contains(t, checkNamed(t, c, "quantization.source").Detail, "20 Linears re-quantized")
+		}
+	}
+}

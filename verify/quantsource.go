@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/wanconv/wanconv/format/safetensors"
@@ -21,11 +19,11 @@ import (
 // must give the stored codes, scales and biases byte for byte. A difference
 // names the tensor, the part and the first row and group. Memory: one block
 // of rows at a time.
-func checkQuantSource(sourceDir string, lay mapping.Layout, conv tensor.SectionSource, q *mapping.QuantizedDiT, c *ComponentReport) error {
+func checkQuantSource(sourceDir string, expert layout.Expert, lay mapping.Layout, conv tensor.SectionSource, q *mapping.QuantizedDiT, c *ComponentReport) error {
 	if sourceDir == "" {
 		return nil
 	}
-	rel, err := openReleaseDiT(sourceDir)
+	rel, err := openReleaseDiT(sourceDir, expert)
 	if err != nil {
 		return err
 	}
@@ -127,14 +125,17 @@ func grow(b []byte, n int) []byte {
 	return b[:n]
 }
 
-// openReleaseDiT opens the DiT of an upstream release directory.
-func openReleaseDiT(dir string) (tensor.SectionSource, error) {
-	for _, name := range layout.ReleaseCandidates(mapping.ComponentDiT) {
-		path := filepath.Join(dir, name)
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		return safetensors.OpenAuto(path)
+// openReleaseDiT opens the DiT (an A14B release: the expert's) of an
+// upstream release directory.
+func openReleaseDiT(dir string, expert layout.Expert) (tensor.SectionSource, error) {
+	rel, err := layout.DetectRelease(layout.DirFS(dir))
+	if err != nil {
+		return nil, fmt.Errorf("--source %s: %w", dir, err)
 	}
-	return nil, fmt.Errorf("--source %s: no DiT (%v) in the release directory", dir, layout.ReleaseCandidates(mapping.ComponentDiT))
+	for _, d := range rel.DiTs {
+		if d.Expert == expert {
+			return safetensors.OpenAuto(filepath.Join(dir, filepath.FromSlash(d.Checkpoint)))
+		}
+	}
+	return nil, fmt.Errorf("--source %s: the release has no DiT %s", dir, expert)
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/internal/safefs"
+	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 	"github.com/x448/float16"
 )
@@ -57,42 +59,69 @@ func seqLenBeside(path string) int {
 // file name). The VAE's reference latent is also an input: decoding it
 // isolates the decoder's error from the encoder's ("video_from_ref_latent"),
 // while "video" is the whole round trip, as upstream computed it.
-var referenceIO = map[string]struct{ inputs, outputs map[string]string }{
-	"dit": {
+var referenceIO = map[mapping.Component]struct{ inputs, outputs map[string]string }{
+	mapping.ComponentDiT: {
 		inputs:  map[string]string{"dit.input.x": "x", "dit.input.t": "t", "dit.input.context": "context"},
 		outputs: map[string]string{"output": "dit.output"},
 	},
-	"t5": {
+	mapping.ComponentT5: {
 		inputs:  map[string]string{"t5.input.ids": "ids", "t5.input.mask": "mask"},
 		outputs: map[string]string{"output": "t5.output"},
 	},
-	"vae": {
+	mapping.ComponentVAE: {
 		inputs: map[string]string{"vae.input.video": "video", "vae.output.latent": "latent"},
 		outputs: map[string]string{"latent": "vae.output.latent", "video": "vae.output.video",
 			"video_from_ref_latent": "vae.output.video"},
 	},
 }
 
-// inputs reads a component's reference inputs and expected outputs, and
-// the DiT sequence length. It returns nil maps when the reference file has
-// no tensors for the component.
-func (r *referenceSet) inputs(component string) (in, want map[string]HostTensor, seqLen int, err error) {
-	io := referenceIO[component]
-	prefix := component + "."
+// expertPrefix is an A14B reference's prefix of an expert's timestep and
+// output (high.input.t → high.output).
+var expertPrefix = map[layout.Expert]string{layout.ExpertHigh: "high", layout.ExpertLow: "low"}
+
+// unitIO is referenceIO for a unit. An A14B expert shares the latent, the
+// context and (I2V) the conditioning y (dit.input.x|context|y) and has its
+// own timestep and output (high|low.input.t → high|low.output).
+func (r *referenceSet) unitIO(u unit) (inputs, outputs map[string]string) {
+	if u.expert == "" {
+		io := referenceIO[u.component]
+		return io.inputs, io.outputs
+	}
+	p := expertPrefix[u.expert]
+	inputs = map[string]string{"dit.input.x": "x", "dit.input.context": "context", p + ".input.t": "t"}
+	if _, ok := r.src.Lookup("dit.input.y"); ok {
+		inputs["dit.input.y"] = "y"
+	}
+	return inputs, map[string]string{"output": p + ".output"}
+}
+
+// inputs reads a unit's reference inputs and expected outputs, and the DiT
+// sequence length. It returns nil maps when the reference file has no
+// tensors for the unit: none of its component's ("t5.*"; for an A14B
+// expert neither "dit.*" nor its own "high.*"). A reference of the other
+// format (single model, A14B) is an error naming the tensor it lacks.
+func (r *referenceSet) inputs(u unit) (in, want map[string]HostTensor, seqLen int, err error) {
+	inputs, outputs := r.unitIO(u)
+	prefixes := []string{string(u.component) + "."}
+	if u.expert != "" {
+		prefixes = append(prefixes, expertPrefix[u.expert]+".")
+	}
 	present := false
 	for _, info := range r.src.Tensors() {
-		present = present || strings.HasPrefix(info.Name, prefix)
+		for _, p := range prefixes {
+			present = present || strings.HasPrefix(info.Name, p)
+		}
 	}
 	if !present {
 		return nil, nil, 0, nil
 	}
 	in, want = map[string]HostTensor{}, map[string]HostTensor{}
-	for file, name := range io.inputs {
+	for file, name := range inputs {
 		if in[name], err = r.read(file); err != nil {
 			return nil, nil, 0, err
 		}
 	}
-	for name, file := range io.outputs {
+	for name, file := range outputs {
 		if want[name], err = r.read(file); err != nil {
 			return nil, nil, 0, err
 		}

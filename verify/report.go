@@ -7,6 +7,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // ReportSchema identifies the JSON report format (documented in REPORT.md).
@@ -36,7 +39,10 @@ type Report struct {
 
 // ComponentReport is one component's checks.
 type ComponentReport struct {
-	Name        string          `json:"name"`
+	Name mapping.Component `json:"name"`
+	// Expert is the A14B expert of a DiT report (high_noise_model or
+	// low_noise_model); absent for a single model.
+	Expert      layout.Expert   `json:"expert,omitempty"`
 	Files       []string        `json:"files"`
 	Layout      string          `json:"layout,omitempty"`
 	Passed      bool            `json:"passed"`
@@ -73,6 +79,9 @@ type ForwardReport struct {
 	Tolerance      float64  `json:"tolerance,omitempty"`
 }
 
+// unit is what the report is about.
+func (c *ComponentReport) unit() unit { return unit{c.Name, c.Expert} }
+
 // note records an informational check: it passes, and says why a check
 // could not be made.
 func (c *ComponentReport) note(name string, format string, args ...any) {
@@ -107,7 +116,7 @@ func (r *Report) finish() {
 		for _, ch := range c.Checks {
 			if !ch.Passed {
 				c.Passed = false
-				r.Problems = append(r.Problems, fmt.Sprintf("%s: %s: %s", c.Name, ch.Name, ch.Detail))
+				r.Problems = append(r.Problems, fmt.Sprintf("%s: %s: %s", c.unit(), ch.Name, ch.Detail))
 			}
 		}
 		if !c.Passed {
@@ -142,10 +151,10 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	for _, c := range r.Components {
 		if c.TensorCount > 0 {
-			fmt.Fprintf(w, "\n[%s] %s  (%d tensors, %s params, %s, %.1fs)\n", strings.ToUpper(c.Name),
+			fmt.Fprintf(w, "\n[%s] %s  (%d tensors, %s params, %s, %.1fs)\n", strings.ToUpper(c.unit().String()),
 				verdict(c.Passed), c.TensorCount, groupDigits(c.ParamCount), dtypeSummary(c.DTypes), c.Seconds)
 		} else {
-			fmt.Fprintf(w, "\n[%s] %s  (%.1fs)\n", strings.ToUpper(c.Name), verdict(c.Passed), c.Seconds)
+			fmt.Fprintf(w, "\n[%s] %s  (%.1fs)\n", strings.ToUpper(c.unit().String()), verdict(c.Passed), c.Seconds)
 		}
 		for _, ch := range c.Checks {
 			fmt.Fprintf(w, "  %-4s %-34s %s\n", verdict(ch.Passed), ch.Name, ch.Detail)

@@ -6,16 +6,18 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // defaultSpecs are the deterministic inputs used when no golden file says
 // otherwise: small enough for a CPU, large enough to exercise every path
 // (several latent frames, padding of the DiT sequence, masked T5 tokens, the
 // VAE's causal chunking with 1 + 4 frames).
-var defaultSpecs = map[string]InputSpec{
-	"dit": {Seed: 0, Frames: 2, Height: 8, Width: 8, ContextLen: 16},
-	"t5":  {Seed: 0, Tokens: 32, ValidTokens: 20},
-	"vae": {Seed: 0, Frames: 5, Height: 32, Width: 32},
+var defaultSpecs = map[mapping.Component]InputSpec{
+	mapping.ComponentDiT: {Seed: 0, Frames: 2, Height: 8, Width: 8, ContextLen: 16},
+	mapping.ComponentT5:  {Seed: 0, Tokens: 32, ValidTokens: 20},
+	mapping.ComponentVAE: {Seed: 0, Frames: 5, Height: 32, Width: 32},
 }
 
 // Run verifies o.Dir and returns the report (never nil).
@@ -55,28 +57,25 @@ func run(o Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	if !dir.hasAnyComponent(o.Components) {
-		return fmt.Errorf("%s: not a converted directory (none of %s found)", o.Dir, dir.expectedFiles(o.Components))
+	units := dir.units(o.Components, o.Experts)
+	if !dir.hasAnyComponent(units) {
+		return fmt.Errorf("%s: not a converted directory (none of %s found)", o.Dir, dir.expectedFiles(units))
 	}
 	recorded := &Golden{Schema: GoldenSchema, Description: "recorded by wanconv verify from " + filepath.Base(filepath.Clean(o.Dir)),
-		Components: map[string]*ComponentGolden{}}
-	for _, name := range o.Components {
+		Components: map[mapping.Component]*ComponentGolden{}}
+	for _, u := range units {
 		start := time.Now()
-		c := &ComponentReport{Name: name, DTypes: map[string]int{}}
+		c := &ComponentReport{Name: u.component, Expert: u.expert, DTypes: map[string]int{}}
 		rep.Components = append(rep.Components, c)
-		var cg *ComponentGolden
-		if golden != nil {
-			cg = golden.Components[name]
-		}
-		verifyComponent(o, dir, name, cg, ref, c)
+		verifyComponent(o, dir, u, golden.of(u), ref, c)
 		c.Seconds = time.Since(start).Seconds()
-		recorded.Components[name] = recordComponent(c)
+		recorded.set(u, recordComponent(c))
 	}
 	if o.RecordGolden != "" {
 		for _, c := range rep.Components {
 			for _, ch := range c.Checks {
 				if !ch.Passed {
-					return fmt.Errorf("golden file not written: %s fails %s (a golden file records a trusted checkpoint)", c.Name, ch.Name)
+					return fmt.Errorf("golden file not written: %s fails %s (a golden file records a trusted checkpoint)", c.unit(), ch.Name)
 				}
 			}
 		}
@@ -91,8 +90,8 @@ func run(o Options, rep *Report) error {
 // with the checkpoint itself (an unreadable file, a missing tensor, a
 // forward pass that fails on the weights) becomes a failed check, so the
 // remaining components are still verified and the exit code is 1.
-func verifyComponent(o Options, dir *convertedDir, name string, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) {
-	if err := checkStructure(dir, name, cg, o.Source, c); err != nil {
+func verifyComponent(o Options, dir *convertedDir, u unit, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) {
+	if err := checkStructure(dir, u, cg, o.Source, c); err != nil {
 		c.check("open", false, "%v", err)
 		return
 	}
@@ -103,7 +102,7 @@ func verifyComponent(o Options, dir *convertedDir, name string, cg *ComponentGol
 		c.check("forward", false, "skipped: the tensor set does not match the architecture")
 		return
 	}
-	if err := checkForward(o, dir, name, cg, ref, c); err != nil {
+	if err := checkForward(o, dir, u, cg, ref, c); err != nil {
 		c.check("forward", false, "%v", err)
 	}
 }
@@ -111,23 +110,31 @@ func verifyComponent(o Options, dir *convertedDir, name string, cg *ComponentGol
 // checkForward loads the component once and runs the deterministic forward
 // pass (compared with golden when given) and, with a reference set, the
 // upstream inputs (compared element by element).
-func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) error {
-	spec := defaultSpecs[name]
+func checkForward(o Options, dir *convertedDir, u unit, cg *ComponentGolden, ref *referenceSet, c *ComponentReport) error {
+	spec := defaultSpecs[u.component]
 	if o.Seed != 0 {
 		spec.Seed = o.Seed
 	}
 	if cg != nil && cg.Forward != nil {
 		spec = cg.Forward.Inputs
 	}
-	files, err := dir.files(name)
+	files, err := dir.files(u)
 	if err != nil {
 		return err
 	}
-	job := forwardJob{Component: name, Files: files, Config: dir.Config, Layout: dir.layoutOf(name), Device: o.Device, Spec: spec,
-		Quantized: c.Quantization != nil}
+	job := forwardJob{Component: u.component, Files: files, Checkpoint: dir.checkpoint(u), Config: dir.configOf(u),
+		Layout: dir.layoutOf(u), Device: o.Device, Spec: spec, Quantized: c.Quantization != nil}
+	if u.component == mapping.ComponentDiT {
+		if job.Stream, err = o.streamDiT(files); err != nil {
+			return err
+		}
+		if job.Stream {
+			c.note("forward.streamed", "block-streamed forward: each block's weights read, evaluated and released in turn")
+		}
+	}
 	var want map[string]HostTensor
 	if ref != nil {
-		inputs, outputs, seqLen, err := ref.inputs(name)
+		inputs, outputs, seqLen, err := ref.inputs(u)
 		if err != nil {
 			return err
 		}
@@ -152,7 +159,7 @@ func checkForward(o Options, dir *convertedDir, name string, cg *ComponentGolden
 	if want != nil {
 		tol := o.RefTolerance
 		if tol == 0 {
-			tol = referenceTolerance(name, c.DTypes, c.Quantization)
+			tol = referenceTolerance(u.component, c.DTypes, c.Quantization)
 		}
 		compareReference(res.RefOutputs, want, tol, c)
 		if res.DequantizedRefOutputs != nil {
@@ -225,13 +232,13 @@ const (
 
 // referenceTolerance picks the tolerance from the component's weight dtypes
 // and, for a quantized DiT, its bits.
-func referenceTolerance(component string, dtypes map[string]int, q *QuantizationReport) float64 {
+func referenceTolerance(component mapping.Component, dtypes map[string]int, q *QuantizationReport) float64 {
 	if q != nil {
 		return quantizedTolerance(q.Bits)
 	}
 	for dt := range dtypes {
 		if dt == "bfloat16" || dt == "float16" {
-			if component == "vae" {
+			if component == mapping.ComponentVAE {
 				return tolHalfWeightsVAE
 			}
 			return tolHalfWeights

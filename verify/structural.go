@@ -23,8 +23,8 @@ import (
 // checkStructure runs the pure-Go checks of one component. It returns an
 // error only when the input cannot be read at all (exit 2); everything else
 // is a failed check (exit 1).
-func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, source string, c *ComponentReport) error {
-	src, err := dir.open(name)
+func checkStructure(dir *convertedDir, u unit, cg *ComponentGolden, source string, c *ComponentReport) error {
+	src, err := dir.open(u)
 	if err != nil {
 		return err
 	}
@@ -36,15 +36,15 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, source 
 		c.DTypes[t.DType.Name()]++
 	}
 
-	lay := dir.layoutOf(name)
+	lay := dir.layoutOf(u)
 	c.Layout = string(lay)
 	described, quantized := infos, (*mapping.QuantizedDiT)(nil)
-	if name == string(mapping.ComponentDiT) {
-		described, quantized = resolveQuantized(dir, lay, infos, c)
+	if u.component == mapping.ComponentDiT {
+		described, quantized = resolveQuantized(dir, u, lay, infos, c)
 	}
 	c.TensorCount = len(described)
 	c.ParamCount = tensor.ParamCount(described)
-	arch, err := mapping.CheckConvertedLayout(lay, mapping.Component(name), described, dir.Config)
+	arch, err := mapping.CheckConvertedLayout(lay, u.component, described, dir.configOf(u))
 	var pe *mapping.PlanError
 	switch {
 	case errors.As(err, &pe):
@@ -65,11 +65,11 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, source 
 			c.Arch = b
 		}
 	}
-	if lay == mapping.LayoutMLXVideo && name == string(mapping.ComponentDiT) {
+	if lay == mapping.LayoutMLXVideo && u.component == mapping.ComponentDiT {
 		checkMLXVideoConfig(dir, arch, c)
 	}
 
-	checkDTypes(dir, name, infos, packedNames(quantized), c)
+	checkDTypes(dir, u, infos, packedNames(quantized), c)
 	hashes, err := scanTensors(src, infos, c)
 	if err != nil {
 		return err
@@ -78,11 +78,11 @@ func checkStructure(dir *convertedDir, name string, cg *ComponentGolden, source 
 		if err := checkQuantConsistency(src, quantized, c); err != nil {
 			return err
 		}
-		if err := checkQuantSource(source, dir.layoutOf(name), src, quantized, c); err != nil {
+		if err := checkQuantSource(source, u.expert, lay, src, quantized, c); err != nil {
 			return err
 		}
 	}
-	checkManifest(dir, name, hashes, c)
+	checkManifest(dir, u, hashes, c)
 	if cg != nil {
 		checkCounts(cg, c)
 	}
@@ -103,10 +103,10 @@ func componentFiles(src tensor.Source) []string {
 // checkDTypes requires every float tensor to carry the dtype the manifest
 // declares for its component (or, without a manifest, one common dtype);
 // the packed codes of quantized Linears are uint32 and nothing else is.
-func checkDTypes(dir *convertedDir, name string, infos []tensor.Info, packed map[string]bool, c *ComponentReport) {
+func checkDTypes(dir *convertedDir, u unit, infos []tensor.Info, packed map[string]bool, c *ComponentReport) {
 	allowed := map[string]bool{}
-	for _, f := range dir.manifestFiles(name) {
-		for _, d := range strings.Split(f.DTypeLabel(), "+") {
+	for _, f := range dir.manifestFiles(u) {
+		for _, d := range strings.Split(f.DType, "+") {
 			if d != "" {
 				allowed[d] = true
 			}
@@ -217,16 +217,16 @@ func countNonFiniteBits(b []byte, dt tensor.DType) int64 {
 
 // checkManifest compares each file's sha256 and size with the manifest and,
 // where they differ, names the tensors whose bytes changed.
-func checkManifest(dir *convertedDir, name string, hashes map[string]string, c *ComponentReport) {
+func checkManifest(dir *convertedDir, u unit, hashes map[string]string, c *ComponentReport) {
 	if dir.Manifest == nil {
 		// A checkpoint another converter wrote (mlx-video's, mlx-gen's) has
 		// no manifest: the remaining checks still decide.
 		c.note("manifest", "no %s: not written by wanconv, so there are no recorded checksums to compare", ManifestName)
 		return
 	}
-	files := dir.manifestFiles(name)
+	files := dir.manifestFiles(u)
 	if len(files) == 0 {
-		c.check("manifest", false, "%s lists no file for %s", ManifestName, name)
+		c.check("manifest", false, "%s lists no file for %s", ManifestName, u)
 		return
 	}
 	ok := true

@@ -21,19 +21,19 @@ func ti2v5bGolden(t *testing.T) *Golden {
 	require.NoError(t, err)
 	g := &Golden{Schema: GoldenSchema,
 		Description: "TI2V-5B structural facts (counts, architectures), derived from wan2.2-ti2v-5b.inventory.json",
-		Components:  map[string]*ComponentGolden{}}
-	for name, comp := range map[string]synth.Component{"dit": inv.DiT, "t5": inv.T5, "vae": inv.VAE} {
+		Components:  map[mapping.Component]*ComponentGolden{}}
+	for name, comp := range map[mapping.Component]synth.Component{mapping.ComponentDiT: inv.DiT, mapping.ComponentT5: inv.T5, mapping.ComponentVAE: inv.VAE} {
 		infos := make([]tensor.Info, len(comp.Tensors))
 		for i, tt := range comp.Tensors {
 			infos[i] = tensor.Info{Name: tt.Name, DType: tensor.BF16, Shape: tt.Shape}
 		}
-		plan, err := mapping.PlanComponent(mapping.Component(name), infos, cfg)
+		plan, err := mapping.PlanComponent(name, infos, cfg)
 		require.NoError(t, err, name)
 		mlxInfos := make([]tensor.Info, len(plan.Entries))
 		for i, e := range plan.Entries {
 			mlxInfos[i] = tensor.Info{Name: e.Target, DType: tensor.BF16, Shape: e.OutShape}
 		}
-		arch, err := mapping.CheckConverted(mapping.Component(name), mlxInfos, cfg)
+		arch, err := mapping.CheckConverted(name, mlxInfos, cfg)
 		require.NoError(t, err, name)
 		archJSON, err := json.Marshal(arch)
 		require.NoError(t, err)

@@ -1,11 +1,13 @@
 // Command bench-convert measures the converter on a full-size synthetic
-// Wan2.2 TI2V-5B release: it writes the release (filled with pseudo-random
-// data; reused when an identical one is already there), measures a
-// cat-equivalent copy of the same input bytes to the same disk, then runs
-// the conversion in a child process and reports wall times, throughputs,
-// their ratio and the child's peak RSS against the memory budget
-// (1 GiB + the largest transformed tensor). -quantize 4 (or 8) measures a
-// quantized conversion.
+// Wan2.2 TI2V-5B release (or, with -a14b t2v|i2v, a T2V/I2V-A14B one: two
+// experts, the T5 and the Wan2.1 VAE): it writes the release (filled with pseudo-random
+// data; reused when an identical one is already there), then measures in
+// turn, -pairs times, a cat-equivalent copy of the same input bytes to the
+// same disk and a conversion by the wanconv binary in a child process. It
+// reports the medians of wall times, CPU seconds and per-pair throughput
+// ratios, and the children's peak RSS against the memory budget (1 GiB +
+// the largest transformed tensor). -quantize 4 (or 8) measures a quantized
+// conversion.
 package main
 
 import (
@@ -22,24 +24,19 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/internal/synth"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const childEnv = "WANCONV_BENCH_CHILD"
+var wanconvBin = flag.String("wanconv", "bin/wanconv", "the wanconv binary measured (built by make bench-convert)")
 
-func main() {
-	if os.Getenv(childEnv) == "1" {
-		os.Exit(convert.Main(os.Args[1:], os.Stdout, os.Stderr))
-	}
-	os.Exit(run())
-}
+func main() { os.Exit(run()) }
 
 type config struct {
 	Inventory string `json:"inventory"`
 	Scale     int    `json:"scale"`
 	Seed      uint64 `json:"seed"`
+	A14B      string `json:"a14b,omitempty"`
 }
 
 func run() int {
@@ -54,14 +51,29 @@ func run() int {
 	flags := flag.String("flags", "", "extra converter flags, space-separated (e.g. \"--layout mlx-video\")")
 	quantize := flag.Int("quantize", 0, "convert with --quantize N (4 or 8; 0: dense)")
 	drop := flag.Bool("drop-caches", true, "drop the page cache before each measurement (needs root; skipped otherwise)")
+	a14b := flag.String("a14b", "", "t2v or i2v: an A14B release (two experts of -a14b-inventory, the T5 of -inventory, the Wan2.1 VAE; ~126 GB at full size)")
+	a14bPath := flag.String("a14b-inventory", "golden/wan2.2-a14b.inventory.json", "tensor inventory of the A14B experts and the Wan2.1 VAE")
 	flag.Parse()
 
 	inv, err := synth.LoadInventory(*invPath)
 	if err != nil {
 		return fail(err)
 	}
-	cfg := config{Inventory: filepath.Base(*invPath), Scale: *scale, Seed: *seed}
-	if err := ensureRelease(*release, inv, cfg); err != nil {
+	cfg := config{Inventory: filepath.Base(*invPath), Scale: *scale, Seed: *seed, A14B: *a14b}
+	var a14bInv *synth.A14BInventory
+	if *a14b != "" {
+		ai, err := synth.LoadA14BInventory(*a14bPath)
+		if err != nil {
+			return fail(err)
+		}
+		a14bInv = &ai
+		// The DiT and VAE the budget looks at are the expert's and Wan2.1's.
+		inv.DiT, inv.VAE = ai.T2V, ai.VAE21
+		if *a14b == "i2v" {
+			inv.DiT = ai.I2V
+		}
+	}
+	if err := ensureRelease(*release, inv, a14bInv, cfg); err != nil {
 		return fail(err)
 	}
 	files, total, err := inputFiles(*release)
@@ -147,19 +159,26 @@ func fail(err error) int {
 }
 
 // ensureRelease writes the release unless a complete identical one exists.
-func ensureRelease(dir string, inv synth.Inventory, cfg config) error {
+func ensureRelease(dir string, inv synth.Inventory, a14b *synth.A14BInventory, cfg config) error {
 	marker := filepath.Join(dir, ".bench-release.json")
 	want, _ := json.Marshal(cfg)
 	if have, err := os.ReadFile(marker); err == nil && bytes.Equal(have, want) {
 		fmt.Printf("reusing synthetic release in %s\n", dir)
 		return nil
 	}
-	if err := os.RemoveAll(dir); err != nil {
+	err := os.RemoveAll(dir)
+	if err != nil {
 		return err
 	}
 	fmt.Printf("writing synthetic release to %s (scale %d) ...\n", dir, cfg.Scale)
 	start := time.Now()
-	if err := synth.WriteRelease(dir, inv, synth.Options{Seed: cfg.Seed, Scale: cfg.Scale}); err != nil {
+	opt := synth.Options{Seed: cfg.Seed, Scale: cfg.Scale}
+	if a14b != nil {
+		err = synth.WriteA14BRelease(dir, cfg.A14B, *a14b, inv.T5, opt)
+	} else {
+		err = synth.WriteRelease(dir, inv, opt)
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Printf("release written in %.1f s\n", time.Since(start).Seconds())
@@ -221,13 +240,8 @@ type childRun struct {
 // convertChild runs the conversion in a child process and returns its wall
 // time, CPU time (user + system) and peak RSS.
 func convertChild(src, out, dtype string, extra []string) (childRun, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return childRun{}, err
-	}
 	args := append([]string{"--force", "--quiet", "--dtype", dtype}, extra...)
-	cmd := exec.Command(exe, append(args, src, out)...)
-	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd := exec.Command(*wanconvBin, append(args, src, out)...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	start := time.Now()
 	if err := cmd.Run(); err != nil {

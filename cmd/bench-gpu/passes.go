@@ -47,6 +47,33 @@ func timed(reps int, f func() error) ([]float64, int64, error) {
 	return runs, peak, nil
 }
 
+// pass times forward (warm-up + reps runs), evaluates its output, keeps it in
+// the dump under key and records the result.
+func (b *bench) pass(component, precision, key string, load float64, forward func() (*mlx.Array, error)) error {
+	var out []float32
+	var shape []int
+	runs, peak, err := timed(b.reps, func() error {
+		return mlx.Do(func() error {
+			y, err := forward()
+			if err != nil {
+				return err
+			}
+			if err := mlx.Eval(y); err != nil {
+				return err
+			}
+			shape = y.Shape()
+			out, err = y.Float32s()
+			return err
+		})
+	})
+	if err != nil {
+		return err
+	}
+	b.dump[key] = hostTensor{f32: out, shape: shape}
+	b.add(result{Component: component, Precision: precision, LoadS: load, RunsS: runs, PeakBytes: peak, Output: shape})
+	return nil
+}
+
 func (b *bench) runDiT() error {
 	for _, p := range b.precisions {
 		prec, err := tensor.ParseDType(p)
@@ -73,29 +100,10 @@ func (b *bench) runDiT() error {
 			b.dump["dit.input.t"] = hostTensor{f32: in.T, shape: in.TShape}
 			b.dump["dit.input.context"] = hostTensor{f32: in.Context, shape: in.ContextShape}
 			b.meta["dit.seq_len"] = strconv.Itoa(in.SeqLen)
-			var out []float32
-			var shape []int
-			runs, peak, err := timed(b.reps, func() error {
-				return mlx.Do(func() error {
-					x, t, ctx := in.Arrays()
-					y, err := m.Forward(x, t, ctx, in.SeqLen)
-					if err != nil {
-						return err
-					}
-					if err := mlx.Eval(y); err != nil {
-						return err
-					}
-					shape = y.Shape()
-					out, err = y.Float32s()
-					return err
-				})
+			return b.pass("dit", p, "dit.output."+p, load, func() (*mlx.Array, error) {
+				x, t, ctx := in.Arrays()
+				return m.Forward(x, t, ctx, in.SeqLen)
 			})
-			if err != nil {
-				return err
-			}
-			b.dump["dit.output."+p] = hostTensor{f32: out, shape: shape}
-			b.add(result{Component: "dit", Precision: p, LoadS: load, RunsS: runs, PeakBytes: peak, Output: shape})
-			return nil
 		}()
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
@@ -124,28 +132,9 @@ func (b *bench) runT5() error {
 			}
 			b.dump["t5.input.ids"] = hostTensor{i32: ids, shape: []int{1, len(ids)}}
 			b.dump["t5.input.mask"] = hostTensor{i32: mask, shape: []int{1, len(mask)}}
-			var out []float32
-			var shape []int
-			runs, peak, err := timed(b.reps, func() error {
-				return mlx.Do(func() error {
-					y, err := m.Encode(mlx.FromInt32s(ids, 1, len(ids)), mlx.FromInt32s(mask, 1, len(mask)))
-					if err != nil {
-						return err
-					}
-					if err := mlx.Eval(y); err != nil {
-						return err
-					}
-					shape = y.Shape()
-					out, err = y.Float32s()
-					return err
-				})
+			return b.pass("t5", p, "t5.output."+p, load, func() (*mlx.Array, error) {
+				return m.Encode(mlx.FromInt32s(ids, 1, len(ids)), mlx.FromInt32s(mask, 1, len(mask)))
 			})
-			if err != nil {
-				return err
-			}
-			b.dump["t5.output."+p] = hostTensor{f32: out, shape: shape}
-			b.add(result{Component: "t5", Precision: p, LoadS: load, RunsS: runs, PeakBytes: peak, Output: shape})
-			return nil
 		}()
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
@@ -187,24 +176,12 @@ func (b *bench) runVAE() error {
 				{"vae.decode", "vae.output.video.", lat, latShape, m.Decode},
 				{"vae.encode", "vae.output.latent.", video, videoShape, m.Encode},
 			} {
-				var out []float32
-				var shape []int
-				runs, peak, err := timed(b.reps, func() error {
-					return mlx.Do(func() error {
-						y, err := pass.f(mlx.FromFloat32s(pass.in, pass.shape...))
-						if err != nil {
-							return err
-						}
-						shape = y.Shape()
-						out, err = y.Float32s()
-						return err
-					})
+				err := b.pass(pass.name, p, pass.key+p, load, func() (*mlx.Array, error) {
+					return pass.f(mlx.FromFloat32s(pass.in, pass.shape...))
 				})
 				if err != nil {
 					return fmt.Errorf("%s: %w", pass.name, err)
 				}
-				b.dump[pass.key+p] = hostTensor{f32: out, shape: shape}
-				b.add(result{Component: pass.name, Precision: p, LoadS: load, RunsS: runs, PeakBytes: peak, Output: shape})
 			}
 			return nil
 		}()

@@ -62,7 +62,7 @@ func lookupGlobal(module, name string) (*pyGlobal, error) {
 			return &pyGlobal{Module: module, Name: name, kind: kindStorageClass, dtype: dt}, nil
 		}
 	}
-	return nil, fmt.Errorf("refusing global %q: not on the allow-list of a PyTorch state dict", full)
+	return nil, errorf(ErrNotAllowed, "refusing global %q: not on the allow-list of a PyTorch state dict", full)
 }
 
 // maxRank is the most dimensions a tensor may have (torch allows 64).
@@ -93,14 +93,14 @@ func (g *pyGlobal) call(newObj bool, args pyTuple) (any, error) {
 	switch g.kind {
 	case kindOrderedDict:
 		if len(args) != 0 {
-			return nil, fmt.Errorf("%s called with %d arguments", g, len(args))
+			return nil, errorf(ErrPickle, "%s called with %d arguments", g, len(args))
 		}
 		return newDict(), nil
 	case kindStorageClass:
-		return nil, fmt.Errorf("%s cannot be instantiated from a pickle", g)
+		return nil, errorf(ErrNotAllowed, "%s cannot be instantiated from a pickle", g)
 	}
 	if newObj {
-		return nil, fmt.Errorf("%s is not a class", g)
+		return nil, errorf(ErrNotAllowed, "%s is not a class", g)
 	}
 	switch g.kind {
 	case kindRebuildTensor, kindRebuildTensorV2:
@@ -111,15 +111,15 @@ func (g *pyGlobal) call(newObj bool, args pyTuple) (any, error) {
 			want = 4
 		}
 		if len(args) != want {
-			return nil, fmt.Errorf("%s called with %d arguments, want %d", g, len(args), want)
+			return nil, errorf(ErrPickle, "%s called with %d arguments, want %d", g, len(args), want)
 		}
 		t, ok := args[0].(*tensorRef)
 		if !ok {
-			return nil, fmt.Errorf("%s called on a %s, not a tensor", g, typeName(args[0]))
+			return nil, errorf(ErrPickle, "%s called on a %s, not a tensor", g, typeName(args[0]))
 		}
 		return t, nil
 	}
-	return nil, fmt.Errorf("%s is not callable", g)
+	return nil, errorf(ErrNotAllowed, "%s is not callable", g)
 }
 
 // rebuildTensor checks the arguments of
@@ -131,16 +131,16 @@ func rebuildTensor(g *pyGlobal, args pyTuple) (any, error) {
 		lo, hi = 6, 7
 	}
 	if len(args) < lo || len(args) > hi {
-		return nil, fmt.Errorf("%s called with %d arguments", g, len(args))
+		return nil, errorf(ErrPickle, "%s called with %d arguments", g, len(args))
 	}
 	st, ok := args[0].(*storageRef)
 	if !ok {
-		return nil, fmt.Errorf("%s: first argument is a %s, not a storage", g, typeName(args[0]))
+		return nil, errorf(ErrPickle, "%s: first argument is a %s, not a storage", g, typeName(args[0]))
 	}
 	// Argument errors are kept in the tensor and reported once its name
 	// in the state dict is known.
 	bad := func(format string, a ...any) (any, error) {
-		return &tensorRef{storage: st, bad: fmt.Errorf(format, a...)}, nil
+		return &tensorRef{storage: st, bad: errorf(ErrGeometry, format, a...)}, nil
 	}
 	off, ok := args[1].(int64)
 	if !ok || off < 0 {

@@ -30,4 +30,8 @@
 // elements into C order; Section hands out contiguous in-place tensors
 // without copying. Only a tensor's own bytes are ever read; whole storages
 // are never loaded.
+//
+// Errors about a checkpoint are *Error values naming the file and, where
+// known, the tensor, with a Kind (ErrNotAllowed, ErrZip, ErrTruncated,
+// ErrGeometry, ...; errors.go) that errors.Is matches.
 package pth

@@ -3,7 +3,6 @@ package pth
 import (
 	"archive/zip"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,7 +75,7 @@ func OpenWith(opener func(path string) (*os.File, error), path string) (*File, e
 	pf, err := open(path, f, fi.Size())
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, inFile(path, err)
 	}
 	pf.closer = f
 	return pf, nil
@@ -87,7 +86,7 @@ func OpenWith(opener func(path string) (*os.File, error), path string) (*File, e
 func open(path string, ra io.ReaderAt, size int64) (*File, error) {
 	head := make([]byte, 4)
 	if err := readFullAt(ra, head, 0); err != nil {
-		return nil, errors.New("too short to be a PyTorch checkpoint")
+		return nil, errorf(ErrNotCheckpoint, "too short to be a PyTorch checkpoint")
 	}
 	pf := &File{path: path, ra: ra}
 	var err error
@@ -101,7 +100,7 @@ func open(path string, ra io.ReaderAt, size int64) (*File, error) {
 		pf.format = FormatLegacy
 		found, resolve, err = readLegacy(ra, size)
 	default:
-		return nil, errors.New("not a PyTorch checkpoint (neither a zip archive nor a pickle)")
+		return nil, errorf(ErrNotCheckpoint, "not a PyTorch checkpoint (neither a zip archive nor a pickle)")
 	}
 	if err != nil {
 		return nil, err
@@ -122,16 +121,16 @@ func (pf *File) addTensors(found []namedTensor, resolve func(string) (*storage, 
 		if !ok {
 			var err error
 			if st, err = resolve(ref.storage.key); err != nil {
-				return fmt.Errorf("tensor %q: %w", nt.name, err)
+				return inTensor(nt.name, err, ErrStorage)
 			}
 			stores[ref.storage.key] = st
 		}
 		e, err := newEntry(nt.name, ref, st)
 		if err != nil {
-			return fmt.Errorf("tensor %q: %w", nt.name, err)
+			return inTensor(nt.name, err, ErrGeometry)
 		}
 		if _, dup := pf.tensors[nt.name]; dup {
-			return fmt.Errorf("tensor %q appears twice", nt.name)
+			return errorf(ErrDuplicateTensor, "tensor %q appears twice", nt.name)
 		}
 		pf.tensors[nt.name] = e
 		pf.infos = append(pf.infos, e.info)
@@ -212,5 +211,5 @@ func (pf *File) Close() error {
 }
 
 func (pf *File) noTensor(name string) error {
-	return fmt.Errorf("%s: no tensor %q", pf.path, name)
+	return &Error{File: pf.path, Kind: ErrTensorNotFound, Err: fmt.Errorf("no tensor %q", name)}
 }

@@ -2,8 +2,6 @@ package pth
 
 import (
 	"archive/zip"
-	"errors"
-	"fmt"
 	"io"
 )
 
@@ -19,7 +17,7 @@ func (pf *File) ReadTensor(name string, dst []byte) error {
 		return pf.noTensor(name)
 	}
 	if err := pf.readEntry(e, dst); err != nil {
-		return fmt.Errorf("%s: tensor %q: %w", pf.path, name, err)
+		return &Error{File: pf.path, Tensor: name, Kind: kindOf(err, ErrRead), Err: err}
 	}
 	return nil
 }
@@ -27,7 +25,7 @@ func (pf *File) ReadTensor(name string, dst []byte) error {
 func (pf *File) readEntry(e *entry, dst []byte) error {
 	n := e.info.NumBytes()
 	if int64(len(dst)) != n {
-		return fmt.Errorf("destination holds %d bytes, tensor needs %d", len(dst), n)
+		return errorf(ErrBufferSize, "destination holds %d bytes, tensor needs %d", len(dst), n)
 	}
 	if n == 0 {
 		return nil
@@ -44,7 +42,7 @@ func (pf *File) readEntry(e *entry, dst []byte) error {
 		// A compressed entry's integrity is its CRC-32, which archive/zip
 		// checks only at the end of the stream: finish it.
 		if verr := z.verifyAndClose(); err == nil && verr != nil {
-			err = fmt.Errorf("compressed entry %s: %w", e.st.zf.Name, verr)
+			err = errorf(ErrZip, "compressed entry %s: %w", e.st.zf.Name, verr)
 		}
 	}
 	return err
@@ -66,7 +64,7 @@ func readFullAt(ra io.ReaderAt, p []byte, off int64) error {
 	if err == nil || err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
-	return fmt.Errorf("reading %d bytes at storage byte %d: %w", len(p), off, err)
+	return readError(err, "reading %d bytes at storage byte %d", len(p), off)
 }
 
 // gather copies a strided view into dst in C order. The innermost
@@ -138,7 +136,7 @@ func (w *window) copyAt(p []byte, off int64) error {
 		}
 		n := min(w.size, w.end-off)
 		if n <= 0 {
-			return fmt.Errorf("storage byte %d is past its end %d", off, w.end)
+			return errorf(ErrGeometry, "storage byte %d is past its end %d", off, w.end)
 		}
 		if err := readFullAt(w.ra, w.buf[:n], off); err != nil {
 			return err
@@ -159,7 +157,7 @@ type inflateReaderAt struct {
 
 func (z *inflateReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, errors.New("negative offset")
+		return 0, errorf(ErrRead, "negative offset")
 	}
 	if z.rc == nil || off < z.pos {
 		if z.rc != nil {

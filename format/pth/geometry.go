@@ -1,7 +1,6 @@
 package pth
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/wanconv/wanconv/tensor"
@@ -17,11 +16,11 @@ func lastIndex(offset int64, shape, stride []int64) (int64, error) {
 			continue
 		}
 		if shape[i]-1 > math.MaxInt64/stride[i] {
-			return 0, fmt.Errorf("size %d × stride %d overflows", shape[i], stride[i])
+			return 0, errorf(ErrGeometry, "size %d × stride %d overflows", shape[i], stride[i])
 		}
 		step := (shape[i] - 1) * stride[i]
 		if last > math.MaxInt64-step {
-			return 0, fmt.Errorf("offset and strides overflow")
+			return 0, errorf(ErrGeometry, "offset and strides overflow")
 		}
 		last += step
 	}
@@ -31,7 +30,7 @@ func lastIndex(offset int64, shape, stride []int64) (int64, error) {
 // checkView verifies that a view of dtype stays within storageBytes bytes.
 func checkView(dt tensor.DType, offset int64, shape, stride []int64, storageBytes int64) error {
 	if tensor.NumBytes(shape, dt) < 0 {
-		return fmt.Errorf("shape %s overflows", tensor.ShapeString(shape))
+		return errorf(ErrGeometry, "shape %s overflows", tensor.ShapeString(shape))
 	}
 	if tensor.NumElements(shape) == 0 {
 		return nil
@@ -42,10 +41,10 @@ func checkView(dt tensor.DType, offset int64, shape, stride []int64, storageByte
 	}
 	esize := int64(dt.Size())
 	if last >= math.MaxInt64/esize {
-		return fmt.Errorf("storage offset %d and strides overflow", offset)
+		return errorf(ErrGeometry, "storage offset %d and strides overflow", offset)
 	}
 	if end := (last + 1) * esize; end > storageBytes {
-		return fmt.Errorf("shape %s, stride %v, storage offset %d reach byte %d of a %d-byte storage",
+		return errorf(ErrGeometry, "shape %s, stride %v, storage offset %d reach byte %d of a %d-byte storage",
 			tensor.ShapeString(shape), stride, offset, end, storageBytes)
 	}
 	return nil

@@ -13,10 +13,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const goldenDir = "../../golden/wan2.2-tiny"
+var goldenDir = golden.TinyRelease()
 
 func openGolden(t *testing.T, name string) *File {
 	t.Helper()

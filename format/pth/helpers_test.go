@@ -122,3 +122,15 @@ func viewPickle(name string, numel, offset int64, shape, stride []int64) []byte 
 	}}
 	return stateDictPickle(plan, false)
 }
+
+// requireKind checks that err is an *Error of the given kind (the
+// outermost *Error in its chain, the one a caller's errors.As finds) and
+// returns it.
+func requireKind(t *testing.T, err error, kind error) *Error {
+	t.Helper()
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	require.ErrorIs(t, err, kind)
+	require.Equal(t, kind, e.Kind, "%v", err)
+	return e
+}

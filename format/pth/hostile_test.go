@@ -47,6 +47,7 @@ func TestDuplicateZipEntriesRefused(t *testing.T) {
 			_, err := Open(path)
 			require.ErrorContains(t, err, path)
 			require.ErrorContains(t, err, `zip archive holds entry "`+name+`" twice`)
+			requireKind(t, err, ErrZip)
 		})
 	}
 	// the same archive without the duplicate opens and reads 1, 2
@@ -75,6 +76,7 @@ func TestRebuildArgumentErrorsNameTensor(t *testing.T) {
 		require.ErrorContains(t, err, `tensor "blocks.3.w": `)
 		require.ErrorContains(t, err, c.want)
 		require.ErrorContains(t, err, path)
+		requireKind(t, err, ErrGeometry)
 	}
 }
 

@@ -3,7 +3,6 @@ package pth
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -45,7 +44,7 @@ func readLegacy(ra io.ReaderAt, size int64) ([]namedTensor, func(string) (*stora
 		return nil, nil, err
 	}
 	if m, ok := magic.(*big.Int); !ok || m.Cmp(legacyMagic) != 0 {
-		return nil, nil, errors.New("not a PyTorch checkpoint (legacy magic number missing)")
+		return nil, nil, errorf(ErrNotCheckpoint, "not a PyTorch checkpoint (legacy magic number missing)")
 	}
 	proto, err := lr.next("protocol version", maxHeaderPickle, nil)
 	if err != nil {
@@ -54,7 +53,7 @@ func readLegacy(ra io.ReaderAt, size int64) ([]namedTensor, func(string) (*stora
 	if p, ok := proto.(int64); !ok || p != legacyProtocolVersion {
 		// typeName only: never format decoded values, whose shared
 		// sub-objects can make them exponentially large when printed.
-		return nil, nil, fmt.Errorf("unsupported legacy protocol version (a %s, want %d)", typeName(proto), legacyProtocolVersion)
+		return nil, nil, errorf(ErrUnsupported, "unsupported legacy protocol version (a %s, want %d)", typeName(proto), legacyProtocolVersion)
 	}
 	sysInfo, err := lr.next("sys_info", maxHeaderPickle, nil)
 	if err != nil {
@@ -83,7 +82,7 @@ func readLegacy(ra io.ReaderAt, size int64) ([]namedTensor, func(string) (*stora
 	resolve := func(key string) (*storage, error) {
 		st, ok := stores[key]
 		if !ok {
-			return nil, fmt.Errorf("storage %q is not in the file's storage list", key)
+			return nil, errorf(ErrStorage, "storage %q is not in the file's storage list", key)
 		}
 		return st, nil
 	}
@@ -94,11 +93,11 @@ func readLegacy(ra io.ReaderAt, size int64) ([]namedTensor, func(string) (*stora
 func checkSysInfo(v any) error {
 	d, ok := v.(*pyDict)
 	if !ok {
-		return fmt.Errorf("sys_info is a %s, not a dict", typeName(v))
+		return errorf(ErrPickle, "sys_info is a %s, not a dict", typeName(v))
 	}
 	if i, ok := d.index["little_endian"]; ok {
 		if le, _ := d.entries[i].value.(bool); !le {
-			return errors.New("checkpoint was saved big-endian; only little-endian checkpoints are supported")
+			return errorf(ErrBigEndian, "checkpoint was saved big-endian; only little-endian checkpoints are supported")
 		}
 	}
 	return nil
@@ -109,34 +108,34 @@ func checkSysInfo(v any) error {
 func locateLegacyStorages(ra io.ReaderAt, pos, size int64, keysObj any, refs *storageRefs) (map[string]*storage, error) {
 	list, ok := keysObj.(*pyList)
 	if !ok {
-		return nil, fmt.Errorf("storage keys are a %s, not a list", typeName(keysObj))
+		return nil, errorf(ErrStorage, "storage keys are a %s, not a list", typeName(keysObj))
 	}
 	stores := make(map[string]*storage, len(list.items))
 	var head [8]byte
 	for _, k := range list.items {
 		key, ok := k.(string)
 		if !ok {
-			return nil, fmt.Errorf("storage key is a %s, not a string", typeName(k))
+			return nil, errorf(ErrStorage, "storage key is a %s, not a string", typeName(k))
 		}
 		ref, ok := refs.byKey[key]
 		if !ok {
-			return nil, fmt.Errorf("storage %q is listed but never used, so its element size is unknown", key)
+			return nil, errorf(ErrStorage, "storage %q is listed but never used, so its element size is unknown", key)
 		}
 		if _, dup := stores[key]; dup {
-			return nil, fmt.Errorf("storage %q is listed twice", key)
+			return nil, errorf(ErrStorage, "storage %q is listed twice", key)
 		}
 		if err := readFullAt(ra, head[:], pos); err != nil {
-			return nil, fmt.Errorf("file truncated: storage %q header at byte %d: %w", key, pos, err)
+			return nil, errorf(ErrTruncated, "file truncated: storage %q header at byte %d: %w", key, pos, err)
 		}
 		count := binary.LittleEndian.Uint64(head[:])
 		esize := uint64(ref.dtype.Size())
 		if count > math.MaxInt64/esize {
-			return nil, fmt.Errorf("storage %q claims %d elements", key, count)
+			return nil, errorf(ErrStorage, "storage %q claims %d elements", key, count)
 		}
 		n := int64(count * esize)
 		base := pos + 8
 		if n > size-base {
-			return nil, fmt.Errorf("file truncated: storage %q needs %d bytes at byte %d but the file has %d bytes", key, n, base, size)
+			return nil, errorf(ErrTruncated, "file truncated: storage %q needs %d bytes at byte %d but the file has %d bytes", key, n, base, size)
 		}
 		stores[key] = &storage{base: base, size: n}
 		pos = base + n

@@ -19,6 +19,8 @@ func TestZipMissingStorageEntry(t *testing.T) {
 	require.ErrorContains(t, err, path)
 	require.ErrorContains(t, err, `tensor "blocks.0.w"`)
 	require.ErrorContains(t, err, `archive entry "arch/data/0" is missing`)
+	e := requireKind(t, err, ErrZip)
+	require.Equal(t, [2]string{path, "blocks.0.w"}, [2]string{e.File, e.Tensor})
 }
 
 func TestZipBadGeometry(t *testing.T) {
@@ -45,6 +47,7 @@ func TestZipBadGeometry(t *testing.T) {
 			_, err := Open(path)
 			require.ErrorContains(t, err, path)
 			require.ErrorContains(t, err, c.msg)
+			requireKind(t, err, ErrGeometry)
 		})
 	}
 }
@@ -55,6 +58,7 @@ func TestZipRejectsBadArchives(t *testing.T) {
 		path := rawZip(t, good, map[string][]byte{"byteorder": []byte("big"), "data/0": make([]byte, 4)}, zip.Store)
 		_, err := Open(path)
 		require.ErrorContains(t, err, "big-endian")
+		requireKind(t, err, ErrBigEndian)
 	})
 	t.Run("no data.pkl", func(t *testing.T) {
 		var buf bytes.Buffer
@@ -66,21 +70,25 @@ func TestZipRejectsBadArchives(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
 		_, err = Open(path)
 		require.ErrorContains(t, err, "no <folder>/data.pkl")
+		requireKind(t, err, ErrNotCheckpoint)
 	})
 	t.Run("not a checkpoint", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "x.pth")
 		require.NoError(t, os.WriteFile(path, []byte("hello world"), 0o644))
 		_, err := Open(path)
 		require.ErrorContains(t, err, "not a PyTorch checkpoint")
+		requireKind(t, err, ErrNotCheckpoint)
 	})
 	t.Run("list value", func(t *testing.T) {
 		pkl := []byte("\x80\x02}X\x01\x00\x00\x00a]s.")
 		_, err := Open(rawZip(t, pkl, nil, zip.Store))
 		require.ErrorContains(t, err, `state dict entry "a" is a list, not a tensor`)
+		requireKind(t, err, ErrNotStateDict)
 	})
 	t.Run("top level list", func(t *testing.T) {
 		_, err := Open(rawZip(t, []byte("\x80\x02]."), nil, zip.Store))
 		require.ErrorContains(t, err, "checkpoint holds a list, not a dict of tensors")
+		requireKind(t, err, ErrNotStateDict)
 	})
 	t.Run("conflicting storage types", func(t *testing.T) {
 		a := &plannedStorage{key: "0", Storage: &Storage{DType: tensor.F32, Numel: 2}}
@@ -91,6 +99,7 @@ func TestZipRejectsBadArchives(t *testing.T) {
 		}}
 		_, err := Open(rawZip(t, stateDictPickle(plan, false), map[string][]byte{"data/0": make([]byte, 8)}, zip.Store))
 		require.ErrorContains(t, err, `storage "0" is described both as 2 F32 and as 2 I32 elements`)
+		requireKind(t, err, ErrStorage)
 	})
 }
 
@@ -99,10 +108,14 @@ func TestReadTensorErrors(t *testing.T) {
 	err := f.ReadTensor("w", make([]byte, 7))
 	require.ErrorContains(t, err, f.Path())
 	require.ErrorContains(t, err, `tensor "w": destination holds 7 bytes, tensor needs 8`)
+	e := requireKind(t, err, ErrBufferSize)
+	require.Equal(t, [2]string{f.Path(), "w"}, [2]string{e.File, e.Tensor})
 	err = f.ReadTensor("nope", nil)
 	require.ErrorContains(t, err, `no tensor "nope"`)
+	requireKind(t, err, ErrTensorNotFound)
 	_, _, err = f.Section("nope")
 	require.ErrorContains(t, err, `no tensor "nope"`)
+	requireKind(t, err, ErrTensorNotFound)
 }
 
 // TestLegacyTruncated cuts a legacy checkpoint at every length: each cut
@@ -122,6 +135,7 @@ func TestLegacyTruncated(t *testing.T) {
 		require.Error(t, err, "cut at %d", n)
 		if n >= firstData {
 			require.ErrorContains(t, err, "file truncated", "cut at %d", n)
+			require.ErrorIs(t, err, ErrTruncated, "cut at %d", n)
 		}
 	}
 }
@@ -131,12 +145,14 @@ func TestLegacyRejectsBadHeaders(t *testing.T) {
 		b := []byte("\x80\x02K\x05.")
 		_, err := open("x", bytes.NewReader(b), int64(len(b)))
 		require.ErrorContains(t, err, "legacy magic number missing")
+		requireKind(t, err, ErrNotCheckpoint)
 	})
 	t.Run("big endian", func(t *testing.T) {
 		sys := []byte("\x80\x02}X\x0d\x00\x00\x00little_endian\x89s.")
 		b := append(legacyPreamble(), sys...)
 		_, err := open("x", bytes.NewReader(b), int64(len(b)))
 		require.ErrorContains(t, err, "big-endian")
+		requireKind(t, err, ErrBigEndian)
 	})
 	t.Run("unlisted storage", func(t *testing.T) {
 		st := &plannedStorage{key: "7", Storage: &Storage{DType: tensor.F32, Numel: 1}}
@@ -146,6 +162,7 @@ func TestLegacyRejectsBadHeaders(t *testing.T) {
 		b := legacyWith(append(stateDictPickle(plan, true), "\x80\x02]."...))
 		_, err := open("x", bytes.NewReader(b), int64(len(b)))
 		require.ErrorContains(t, err, `tensor "w": storage "7" is not in the file's storage list`)
+		requireKind(t, err, ErrStorage)
 	})
 }
 
@@ -202,4 +219,5 @@ func TestSharedValuesNotPrinted(t *testing.T) {
 	b := append(magic.Bytes(), bomb.Bytes()...)
 	_, err := open("x", bytes.NewReader(b), int64(len(b)))
 	require.ErrorContains(t, err, "unsupported legacy protocol version (a tuple, want 1001)")
+	requireKind(t, err, ErrUnsupported)
 }

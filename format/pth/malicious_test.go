@@ -30,11 +30,13 @@ func TestMaliciousPicklesRefused(t *testing.T) {
 		t.Run(global, func(t *testing.T) {
 			_, _, err := unpickle(bytes.NewReader(pkl), int64(len(pkl)), nil)
 			require.ErrorContains(t, err, `refusing global "`+global+`"`)
+			requireKind(t, err, ErrNotAllowed)
 
 			zipPath := rawZip(t, pkl, nil, zip.Store)
 			_, err = Open(zipPath)
 			require.ErrorContains(t, err, zipPath)
 			require.ErrorContains(t, err, `refusing global "`+global+`"`)
+			require.Equal(t, zipPath, requireKind(t, err, ErrNotAllowed).File)
 
 			legacyPath := filepath.Join(t.TempDir(), "legacy.pth")
 			require.NoError(t, os.WriteFile(legacyPath, legacyWith(pkl), 0o644))
@@ -56,25 +58,27 @@ func legacyWith(main []byte) []byte {
 
 func TestUnpicklerLimits(t *testing.T) {
 	cases := map[string]struct {
-		pkl []byte
-		msg string
+		pkl  []byte
+		msg  string
+		kind error
 	}{
-		"deep marks":     {bytes.Repeat([]byte{opMark}, maxMarkDepth+1), "nesting too deep"},
-		"no stop":        {[]byte("\x80\x02K\x01"), "truncated"},
-		"huge string":    {[]byte("\x80\x02X\xff\xff\xff\x7fabc."), "truncated"},
-		"huge long":      {[]byte("\x80\x02\x8b\xff\xff\x00\x00."), "too large"},
-		"unknown opcode": {[]byte("\x80\x02I1\n."), "unsupported pickle opcode 0x49"},
-		"bad memo":       {[]byte("\x80\x02h\x05."), "memo key 5"},
-		"underflow":      {[]byte("\x80\x02t."), "MARK expected"},
-		"call a string":  {[]byte("\x80\x02X\x01\x00\x00\x00a)R."), "cannot call a str"},
-		"storage call":   {[]byte("\x80\x02ctorch\nFloatStorage\n)R."), "cannot be instantiated"},
-		"unexpected pid": {[]byte("\x80\x02)Q."), "unexpected persistent id"},
-		"future proto":   {[]byte("\x80\x06N."), "protocol 6"},
+		"deep marks":     {bytes.Repeat([]byte{opMark}, maxMarkDepth+1), "nesting too deep", ErrLimit},
+		"no stop":        {[]byte("\x80\x02K\x01"), "truncated", ErrTruncated},
+		"huge string":    {[]byte("\x80\x02X\xff\xff\xff\x7fabc."), "truncated", ErrTruncated},
+		"huge long":      {[]byte("\x80\x02\x8b\xff\xff\x00\x00."), "too large", ErrLimit},
+		"unknown opcode": {[]byte("\x80\x02I1\n."), "unsupported pickle opcode 0x49", ErrUnsupported},
+		"bad memo":       {[]byte("\x80\x02h\x05."), "memo key 5", ErrPickle},
+		"underflow":      {[]byte("\x80\x02t."), "MARK expected", ErrPickle},
+		"call a string":  {[]byte("\x80\x02X\x01\x00\x00\x00a)R."), "cannot call a str", ErrPickle},
+		"storage call":   {[]byte("\x80\x02ctorch\nFloatStorage\n)R."), "cannot be instantiated", ErrNotAllowed},
+		"unexpected pid": {[]byte("\x80\x02)Q."), "unexpected persistent id", ErrPickle},
+		"future proto":   {[]byte("\x80\x06N."), "protocol 6", ErrUnsupported},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := unpickle(bytes.NewReader(c.pkl), int64(len(c.pkl)), nil)
 			require.ErrorContains(t, err, c.msg)
+			requireKind(t, err, c.kind)
 		})
 	}
 }

@@ -168,22 +168,25 @@ func TestWriterRejectsBadInput(t *testing.T) {
 	cases := map[string]struct {
 		tensors []Tensor
 		msg     string
+		kind    error
 	}{
-		"short data": {[]Tensor{{Name: "a", DType: tensor.F32, Shape: []int64{2}, Data: bytesData([]byte{1})}}, "wrote 1 bytes, want 8"},
-		"long data":  {[]Tensor{{Name: "a", DType: tensor.U8, Shape: []int64{1}, Data: bytesData([]byte{1, 2})}}, "more than the 1 bytes"},
+		"short data": {[]Tensor{{Name: "a", DType: tensor.F32, Shape: []int64{2}, Data: bytesData([]byte{1})}}, "wrote 1 bytes, want 8", ErrWrite},
+		"long data":  {[]Tensor{{Name: "a", DType: tensor.U8, Shape: []int64{1}, Data: bytesData([]byte{1, 2})}}, "more than the 1 bytes", ErrWrite},
 		"duplicate": {[]Tensor{
 			{Name: "a", DType: tensor.U8, Shape: []int64{1}},
 			{Name: "a", DType: tensor.U8, Shape: []int64{1}},
-		}, "duplicate"},
-		"out of range view": {[]Tensor{{Name: "v", Shape: []int64{2, 2}, Stride: []int64{3, 1}, Storage: st}}, "reach byte 20 of a 16-byte storage"},
-		"bad dtype":         {[]Tensor{{Name: "a", Shape: []int64{1}}}, "unsupported dtype"},
+		}, "duplicate", ErrInvalidInput},
+		"out of range view": {[]Tensor{{Name: "v", Shape: []int64{2, 2}, Stride: []int64{3, 1}, Storage: st}}, "reach byte 20 of a 16-byte storage", ErrGeometry},
+		"bad dtype":         {[]Tensor{{Name: "a", Shape: []int64{1}}}, "unsupported dtype", ErrInvalidInput},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			err := WriteZip(io.Discard, "a", c.tensors)
 			require.ErrorContains(t, err, c.msg)
+			requireKind(t, err, c.kind)
 			err = WriteLegacy(io.Discard, c.tensors)
 			require.ErrorContains(t, err, c.msg)
+			requireKind(t, err, c.kind)
 		})
 	}
 }

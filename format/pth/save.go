@@ -2,7 +2,6 @@ package pth
 
 import (
 	"encoding/binary"
-	"fmt"
 	"io"
 	"strings"
 )
@@ -15,11 +14,11 @@ import (
 // is an *os.File.
 func WriteZip(w io.Writer, archiveName string, tensors []Tensor) error {
 	if archiveName == "" || strings.ContainsAny(archiveName, "/\\") {
-		return fmt.Errorf("pth: bad archive name %q", archiveName)
+		return errorf(ErrInvalidInput, "pth: bad archive name %q", archiveName)
 	}
 	plan, err := planWrite(tensors)
 	if err != nil {
-		return fmt.Errorf("pth: %w", err)
+		return errorf(kindOf(err, ErrInvalidInput), "pth: %w", err)
 	}
 	z := &zipWriter{s: newSink(w)}
 	dir := archiveName + "/"
@@ -31,21 +30,21 @@ func WriteZip(w io.Writer, archiveName string, tensors []Tensor) error {
 	}
 	for _, e := range small {
 		if err := z.addBytes(dir+e.name, []byte(e.data)); err != nil {
-			return fmt.Errorf("pth: writing %s: %w", e.name, err)
+			return errorf(ErrWrite, "pth: writing %s: %w", e.name, err)
 		}
 	}
 	for _, st := range plan.storages {
 		size := st.Numel * int64(st.DType.Size())
 		err := z.add(dir+"data/"+st.key, size, true, func(s *sink) error { return writeStorageData(s, st) })
 		if err != nil {
-			return fmt.Errorf("pth: writing storage %s: %w", st.key, err)
+			return errorf(ErrWrite, "pth: writing storage %s: %w", st.key, err)
 		}
 	}
 	if err := z.addBytes(dir+"version", []byte("3\n")); err != nil {
-		return fmt.Errorf("pth: writing version: %w", err)
+		return errorf(ErrWrite, "pth: writing version: %w", err)
 	}
 	if err := z.close(); err != nil {
-		return fmt.Errorf("pth: writing zip directory: %w", err)
+		return errorf(ErrWrite, "pth: writing zip directory: %w", err)
 	}
 	return nil
 }
@@ -67,7 +66,7 @@ func legacyPreamble() []byte {
 func WriteLegacy(w io.Writer, tensors []Tensor) error {
 	plan, err := planWrite(tensors)
 	if err != nil {
-		return fmt.Errorf("pth: %w", err)
+		return errorf(kindOf(err, ErrInvalidInput), "pth: %w", err)
 	}
 	s := newSink(w)
 	keys := newPickle()
@@ -82,17 +81,17 @@ func WriteLegacy(w io.Writer, tensors []Tensor) error {
 	keys.op(opStop)
 	for _, b := range [][]byte{legacyPreamble(), sysInfoPickle(), stateDictPickle(plan, true), keys.Bytes()} {
 		if _, err := s.Write(b); err != nil {
-			return fmt.Errorf("pth: %w", err)
+			return errorf(ErrWrite, "pth: %w", err)
 		}
 	}
 	for _, st := range plan.storages {
 		var head [8]byte
 		binary.LittleEndian.PutUint64(head[:], uint64(st.Numel))
 		if _, err := s.Write(head[:]); err != nil {
-			return fmt.Errorf("pth: %w", err)
+			return errorf(ErrWrite, "pth: %w", err)
 		}
 		if err := writeStorageData(s, st); err != nil {
-			return fmt.Errorf("pth: %w", err)
+			return errorf(ErrWrite, "pth: %w", err)
 		}
 	}
 	return nil

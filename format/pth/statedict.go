@@ -1,7 +1,6 @@
 package pth
 
 import (
-	"fmt"
 	"math/big"
 )
 
@@ -21,7 +20,7 @@ func stateDictTensors(obj any) ([]namedTensor, error) {
 	for depth := 0; ; depth++ {
 		d, ok := obj.(*pyDict)
 		if !ok {
-			return nil, fmt.Errorf("checkpoint holds a %s, not a dict of tensors", typeName(obj))
+			return nil, errorf(ErrNotStateDict, "checkpoint holds a %s, not a dict of tensors", typeName(obj))
 		}
 		inner, descend := wrappedDict(d)
 		if descend && depth < maxDescend {
@@ -55,18 +54,18 @@ func tensorsOf(d *pyDict) ([]namedTensor, error) {
 	for _, e := range d.entries {
 		name, ok := e.key.(string)
 		if !ok {
-			return nil, fmt.Errorf("state dict key of type %s is not a string", typeName(e.key))
+			return nil, errorf(ErrNotStateDict, "state dict key of type %s is not a string", typeName(e.key))
 		}
 		switch v := e.value.(type) {
 		case *tensorRef:
 			if v.bad != nil {
-				return nil, fmt.Errorf("tensor %q: %w", name, v.bad)
+				return nil, inTensor(name, v.bad, ErrGeometry)
 			}
 			out = append(out, namedTensor{name, v})
 		case nil, bool, int64, *big.Int, float64, string, []byte:
 			// scalar metadata: ignored
 		default:
-			return nil, fmt.Errorf("state dict entry %q is a %s, not a tensor", name, typeName(v))
+			return nil, errorf(ErrNotStateDict, "state dict entry %q is a %s, not a tensor", name, typeName(v))
 		}
 	}
 	return out, nil

@@ -1,7 +1,5 @@
 package pth
 
-import "fmt"
-
 // storageRefs collects the storages named by persistent ids, one per key,
 // and checks that every mention agrees on the element type.
 type storageRefs struct {
@@ -14,25 +12,25 @@ func newStorageRefs() *storageRefs { return &storageRefs{byKey: map[string]*stor
 // ('storage', <storage class>, key, location, numel, ...).
 func parsePID(pid pyTuple, minLen, maxLen int) (key string, cls *pyGlobal, numel int64, err error) {
 	if len(pid) < minLen || len(pid) > maxLen {
-		return "", nil, 0, fmt.Errorf("persistent id has %d fields, want %d to %d", len(pid), minLen, maxLen)
+		return "", nil, 0, errorf(ErrStorage, "persistent id has %d fields, want %d to %d", len(pid), minLen, maxLen)
 	}
 	if tag, ok := pid[0].(string); !ok || tag != "storage" {
-		return "", nil, 0, fmt.Errorf("persistent id of kind %s is not a storage", typeName(pid[0]))
+		return "", nil, 0, errorf(ErrStorage, "persistent id of kind %s is not a storage", typeName(pid[0]))
 	}
 	cls, ok := pid[1].(*pyGlobal)
 	if !ok || cls.kind != kindStorageClass {
-		return "", nil, 0, fmt.Errorf("persistent id names a %s, not a storage class", typeName(pid[1]))
+		return "", nil, 0, errorf(ErrStorage, "persistent id names a %s, not a storage class", typeName(pid[1]))
 	}
 	key, ok = pid[2].(string)
 	if !ok {
-		return "", nil, 0, fmt.Errorf("storage key is a %s, not a string", typeName(pid[2]))
+		return "", nil, 0, errorf(ErrStorage, "storage key is a %s, not a string", typeName(pid[2]))
 	}
 	if _, ok := pid[3].(string); !ok {
-		return "", nil, 0, fmt.Errorf("storage %q: location is a %s, not a string", key, typeName(pid[3]))
+		return "", nil, 0, errorf(ErrStorage, "storage %q: location is a %s, not a string", key, typeName(pid[3]))
 	}
 	numel, ok = pid[4].(int64)
 	if !ok || numel < 0 {
-		return "", nil, 0, fmt.Errorf("storage %q: bad element count (%s)", key, typeName(pid[4]))
+		return "", nil, 0, errorf(ErrStorage, "storage %q: bad element count (%s)", key, typeName(pid[4]))
 	}
 	return key, cls, numel, nil
 }
@@ -41,7 +39,7 @@ func parsePID(pid pyTuple, minLen, maxLen int) (key string, cls *pyGlobal, numel
 func (s *storageRefs) add(key string, cls *pyGlobal, numel int64) (*storageRef, error) {
 	if prev, ok := s.byKey[key]; ok {
 		if prev.dtype != cls.dtype || prev.numel != numel {
-			return nil, fmt.Errorf("storage %q is described both as %d %s and as %d %s elements",
+			return nil, errorf(ErrStorage, "storage %q is described both as %d %s and as %d %s elements",
 				key, prev.numel, prev.dtype, numel, cls.dtype)
 		}
 		return prev, nil
@@ -75,12 +73,12 @@ func (s *storageRefs) loadLegacy(pid pyTuple) (any, error) {
 	}
 	view, ok := pid[5].(pyTuple)
 	if !ok || len(view) != 3 {
-		return nil, fmt.Errorf("storage %q: view metadata is a %s, not a 3-tuple", key, typeName(pid[5]))
+		return nil, errorf(ErrStorage, "storage %q: view metadata is a %s, not a 3-tuple", key, typeName(pid[5]))
 	}
 	off, ok1 := view[1].(int64)
 	size, ok2 := view[2].(int64)
 	if _, ok := view[0].(string); !ok || !ok1 || !ok2 || off < 0 || size < 0 {
-		return nil, fmt.Errorf("storage %q: malformed view metadata", key)
+		return nil, errorf(ErrStorage, "storage %q: malformed view metadata", key)
 	}
 	return &storageRef{key: key, dtype: root.dtype, numel: size, elemOffset: off}, nil
 }

@@ -1,13 +1,10 @@
 package pth
 
 import (
-	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/big"
 )
 
 // Limits that keep a hostile pickle from exhausting memory.
@@ -55,157 +52,6 @@ func unpickle(r byteReader, limit int64, persLoad func(pyTuple) (any, error)) (a
 	return v, u.pos, nil
 }
 
-var errTruncated = errors.New("pickle is truncated (no STOP before the end of the data)")
-
-func (u *unpickler) readByte() (byte, error) {
-	if u.pos >= u.limit {
-		return 0, errTruncated
-	}
-	b, err := u.r.ReadByte()
-	if err != nil {
-		if err == io.EOF {
-			return 0, errTruncated
-		}
-		return 0, err
-	}
-	u.pos++
-	return b, nil
-}
-
-// read returns the next n bytes; n is checked against the remaining budget
-// before anything is allocated.
-func (u *unpickler) read(n uint64) ([]byte, error) {
-	if n > uint64(u.limit-u.pos) {
-		return nil, errTruncated
-	}
-	if n > growThreshold {
-		// The declared length may lie: let the buffer grow with the data
-		// actually present instead of allocating it up front.
-		var buf bytes.Buffer
-		got, err := io.CopyN(&buf, u.r, int64(n))
-		u.pos += got
-		if err == io.EOF {
-			return nil, errTruncated
-		}
-		return buf.Bytes(), err
-	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(u.r, buf); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, errTruncated
-		}
-		return nil, err
-	}
-	u.pos += int64(n)
-	return buf, nil
-}
-
-func (u *unpickler) readUint(size int) (uint64, error) {
-	b, err := u.read(uint64(size))
-	if err != nil {
-		return 0, err
-	}
-	var v uint64
-	for i := size - 1; i >= 0; i-- {
-		v = v<<8 | uint64(b[i])
-	}
-	return v, nil
-}
-
-// readLine reads a newline-terminated line (GLOBAL arguments).
-func (u *unpickler) readLine() (string, error) {
-	var line []byte
-	for {
-		b, err := u.readByte()
-		if err != nil {
-			return "", err
-		}
-		if b == '\n' {
-			return string(line), nil
-		}
-		if len(line) >= maxLineBytes {
-			return "", errors.New("GLOBAL line too long")
-		}
-		line = append(line, b)
-	}
-}
-
-func (u *unpickler) push(v any) error {
-	if len(u.stack) >= maxStackItems {
-		return errors.New("pickle stack too deep")
-	}
-	u.stack = append(u.stack, v)
-	return nil
-}
-
-func (u *unpickler) pop() (any, error) {
-	base := 0
-	if len(u.marks) > 0 {
-		base = u.marks[len(u.marks)-1]
-	}
-	if len(u.stack) <= base {
-		return nil, errors.New("pickle stack underflow")
-	}
-	v := u.stack[len(u.stack)-1]
-	u.stack = u.stack[:len(u.stack)-1]
-	return v, nil
-}
-
-func (u *unpickler) top() (any, error) {
-	base := 0
-	if len(u.marks) > 0 {
-		base = u.marks[len(u.marks)-1]
-	}
-	if len(u.stack) <= base {
-		return nil, errors.New("pickle stack underflow")
-	}
-	return u.stack[len(u.stack)-1], nil
-}
-
-// popMark returns the items pushed since the last MARK and drops the mark.
-func (u *unpickler) popMark() ([]any, error) {
-	if len(u.marks) == 0 {
-		return nil, errors.New("MARK expected on the stack")
-	}
-	m := u.marks[len(u.marks)-1]
-	u.marks = u.marks[:len(u.marks)-1]
-	items := append([]any(nil), u.stack[m:]...)
-	u.stack = u.stack[:m]
-	return items, nil
-}
-
-func (u *unpickler) popTuple(n int) error {
-	items := make(pyTuple, n)
-	for i := n - 1; i >= 0; i-- {
-		v, err := u.pop()
-		if err != nil {
-			return err
-		}
-		items[i] = v
-	}
-	return u.push(items)
-}
-
-func (u *unpickler) memoPut(key uint32) error {
-	v, err := u.top()
-	if err != nil {
-		return err
-	}
-	if _, ok := u.memo[key]; !ok && len(u.memo) >= maxMemoEntries {
-		return errors.New("too many memo entries")
-	}
-	u.memo[key] = v
-	return nil
-}
-
-func (u *unpickler) memoGet(key uint32) error {
-	v, ok := u.memo[key]
-	if !ok {
-		return fmt.Errorf("memo key %d was never stored", key)
-	}
-	return u.push(v)
-}
-
 // run executes opcodes until STOP.
 func (u *unpickler) run() (any, error) {
 	for {
@@ -231,7 +77,7 @@ func (u *unpickler) step(op byte) error {
 			return err
 		}
 		if v > highestProtocol {
-			return fmt.Errorf("unsupported pickle protocol %d", v)
+			return errorf(ErrUnsupported, "unsupported pickle protocol %d", v)
 		}
 		return nil
 	case opFrame:
@@ -239,7 +85,7 @@ func (u *unpickler) step(op byte) error {
 		return err
 	case opMark:
 		if len(u.marks) >= maxMarkDepth {
-			return errors.New("pickle nesting too deep")
+			return errorf(ErrLimit, "pickle nesting too deep")
 		}
 		u.marks = append(u.marks, len(u.stack))
 		return nil
@@ -352,122 +198,6 @@ func (u *unpickler) step(op byte) error {
 	case opBinPersID:
 		return u.persistent()
 	default:
-		return fmt.Errorf("unsupported pickle opcode 0x%02x", op)
+		return errorf(ErrUnsupported, "unsupported pickle opcode 0x%02x", op)
 	}
-}
-
-func (u *unpickler) long(op byte) error {
-	size := 1
-	if op == opLong4 {
-		size = 4
-	}
-	n, err := u.readUint(size)
-	if err != nil {
-		return err
-	}
-	if n > maxLongBytes {
-		return fmt.Errorf("integer of %d bytes is too large", n)
-	}
-	b, err := u.read(n)
-	if err != nil {
-		return err
-	}
-	if n <= 8 {
-		var v uint64
-		for i := len(b) - 1; i >= 0; i-- {
-			v = v<<8 | uint64(b[i])
-		}
-		if n > 0 && n < 8 && b[n-1]&0x80 != 0 {
-			v |= ^uint64(0) << (8 * n) // sign-extend
-		}
-		return u.push(int64(v))
-	}
-	// Wider than int64: two's complement little-endian into a big.Int.
-	be := make([]byte, n)
-	for i := range b {
-		be[len(b)-1-i] = b[i]
-	}
-	v := new(big.Int).SetBytes(be)
-	if b[n-1]&0x80 != 0 {
-		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(8*n)))
-	}
-	return u.push(v)
-}
-
-func (u *unpickler) text(op byte) error {
-	var size int
-	switch op {
-	case opShortBinUni, opShortBinBytes:
-		size = 1
-	case opBinUnicode, opBinBytes:
-		size = 4
-	default:
-		size = 8
-	}
-	n, err := u.readUint(size)
-	if err != nil {
-		return err
-	}
-	b, err := u.read(n)
-	if err != nil {
-		return err
-	}
-	if op == opShortBinBytes || op == opBinBytes || op == opBinBytes8 {
-		return u.push(b)
-	}
-	return u.push(string(b))
-}
-
-// fill handles APPEND(S) and SETITEM(S).
-func (u *unpickler) fill(op byte) error {
-	var items []any
-	var err error
-	switch op {
-	case opAppend:
-		var v any
-		if v, err = u.pop(); err == nil {
-			items = []any{v}
-		}
-	case opSetItem:
-		var k, v any
-		if v, err = u.pop(); err == nil {
-			if k, err = u.pop(); err == nil {
-				items = []any{k, v}
-			}
-		}
-	default:
-		items, err = u.popMark()
-	}
-	if err != nil {
-		return err
-	}
-	target, err := u.top()
-	if err != nil {
-		return err
-	}
-	if op == opAppend || op == opAppends {
-		l, ok := target.(*pyList)
-		if !ok {
-			return fmt.Errorf("APPEND to a %s", typeName(target))
-		}
-		l.items = append(l.items, items...)
-		return nil
-	}
-	d, ok := target.(*pyDict)
-	if !ok {
-		return fmt.Errorf("SETITEM on a %s", typeName(target))
-	}
-	return setItems(d, items)
-}
-
-func setItems(d *pyDict, kv []any) error {
-	if len(kv)%2 != 0 {
-		return errors.New("odd number of items for a dict")
-	}
-	for i := 0; i < len(kv); i += 2 {
-		if err := d.set(kv[i], kv[i+1]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

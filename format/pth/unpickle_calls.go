@@ -1,10 +1,5 @@
 package pth
 
-import (
-	"errors"
-	"fmt"
-)
-
 // global resolves GLOBAL / STACK_GLOBAL against the allow-list.
 func (u *unpickler) global(op byte) error {
 	var module, name string
@@ -28,7 +23,7 @@ func (u *unpickler) global(op byte) error {
 		ms, ok1 := m.(string)
 		ns, ok2 := n.(string)
 		if !ok1 || !ok2 {
-			return errors.New("STACK_GLOBAL needs two strings")
+			return errorf(ErrPickle, "STACK_GLOBAL needs two strings")
 		}
 		module, name = ms, ns
 	}
@@ -51,11 +46,11 @@ func (u *unpickler) call(op byte) error {
 	}
 	args, ok := argv.(pyTuple)
 	if !ok {
-		return fmt.Errorf("call arguments are a %s, not a tuple", typeName(argv))
+		return errorf(ErrPickle, "call arguments are a %s, not a tuple", typeName(argv))
 	}
 	g, ok := fn.(*pyGlobal)
 	if !ok {
-		return fmt.Errorf("cannot call a %s", typeName(fn))
+		return errorf(ErrPickle, "cannot call a %s", typeName(fn))
 	}
 	v, err := g.call(op == opNewObj, args)
 	if err != nil {
@@ -76,7 +71,7 @@ func (u *unpickler) build() error {
 		return err
 	}
 	if _, ok := obj.(*pyDict); !ok {
-		return fmt.Errorf("BUILD on a %s is not supported", typeName(obj))
+		return errorf(ErrUnsupported, "BUILD on a %s is not supported", typeName(obj))
 	}
 	switch state.(type) {
 	case *pyDict, nil:
@@ -84,7 +79,7 @@ func (u *unpickler) build() error {
 	case pyTuple: // (state dict, slot state)
 		return nil
 	}
-	return fmt.Errorf("BUILD with a %s state is not supported", typeName(state))
+	return errorf(ErrUnsupported, "BUILD with a %s state is not supported", typeName(state))
 }
 
 func (u *unpickler) persistent() error {
@@ -94,10 +89,10 @@ func (u *unpickler) persistent() error {
 	}
 	pid, ok := pidv.(pyTuple)
 	if !ok {
-		return fmt.Errorf("persistent id is a %s, not a tuple", typeName(pidv))
+		return errorf(ErrPickle, "persistent id is a %s, not a tuple", typeName(pidv))
 	}
 	if u.persLoad == nil {
-		return errors.New("unexpected persistent id in this pickle")
+		return errorf(ErrPickle, "unexpected persistent id in this pickle")
 	}
 	v, err := u.persLoad(pid)
 	if err != nil {

@@ -24,7 +24,7 @@ func (d *pyDict) set(key, value any) error {
 	switch key.(type) {
 	case string, int64, bool, float64, nil:
 	default:
-		return fmt.Errorf("dict key of type %s is not supported", typeName(key))
+		return errorf(ErrUnsupported, "dict key of type %s is not supported", typeName(key))
 	}
 	if i, ok := d.index[key]; ok {
 		d.entries[i].value = value

@@ -1,8 +1,6 @@
 package pth
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"strconv"
 
@@ -64,12 +62,12 @@ func planWrite(tensors []Tensor) (*writePlan, error) {
 	for i := range tensors {
 		t := &tensors[i]
 		if t.Name == "" || names[t.Name] {
-			return nil, fmt.Errorf("tensor %d: empty or duplicate name %q", i, t.Name)
+			return nil, errorf(ErrInvalidInput, "tensor %d: empty or duplicate name %q", i, t.Name)
 		}
 		names[t.Name] = true
 		pt, err := planTensor(t, keys, p)
 		if err != nil {
-			return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
+			return nil, inTensor(t.Name, err, ErrInvalidInput)
 		}
 		p.tensors = append(p.tensors, pt)
 	}
@@ -81,20 +79,20 @@ func planTensor(t *Tensor, keys map[*Storage]*plannedStorage, p *writePlan) (pla
 	if st == nil {
 		n := tensor.NumElements(t.Shape)
 		if n < 0 {
-			return plannedTensor{}, fmt.Errorf("bad shape %v", t.Shape)
+			return plannedTensor{}, errorf(ErrInvalidInput, "bad shape %v", t.Shape)
 		}
 		if t.StorageOffset != 0 || t.Stride != nil {
-			return plannedTensor{}, errors.New("StorageOffset and Stride need a Storage")
+			return plannedTensor{}, errorf(ErrInvalidInput, "StorageOffset and Stride need a Storage")
 		}
 		st = &Storage{DType: t.DType, Numel: n, Data: t.Data}
 	} else if t.Data != nil || (t.DType != tensor.Invalid && t.DType != st.DType) {
-		return plannedTensor{}, errors.New("a view takes its data and dtype from its Storage")
+		return plannedTensor{}, errorf(ErrInvalidInput, "a view takes its data and dtype from its Storage")
 	}
 	if _, ok := storageClassName(st.DType); !ok {
-		return plannedTensor{}, fmt.Errorf("unsupported dtype %s", st.DType)
+		return plannedTensor{}, errorf(ErrInvalidInput, "unsupported dtype %s", st.DType)
 	}
 	if st.Numel < 0 || tensor.NumBytes([]int64{st.Numel}, st.DType) < 0 {
-		return plannedTensor{}, fmt.Errorf("bad storage size %d", st.Numel)
+		return plannedTensor{}, errorf(ErrInvalidInput, "bad storage size %d", st.Numel)
 	}
 	ps, ok := keys[st]
 	if !ok {
@@ -107,11 +105,11 @@ func planTensor(t *Tensor, keys map[*Storage]*plannedStorage, p *writePlan) (pla
 		stride = contiguousStrides(t.Shape)
 	}
 	if len(stride) != len(t.Shape) || t.StorageOffset < 0 {
-		return plannedTensor{}, errors.New("stride rank differs from shape rank, or negative offset")
+		return plannedTensor{}, errorf(ErrInvalidInput, "stride rank differs from shape rank, or negative offset")
 	}
 	for i := range t.Shape {
 		if t.Shape[i] < 0 || stride[i] < 0 {
-			return plannedTensor{}, errors.New("negative size or stride")
+			return plannedTensor{}, errorf(ErrInvalidInput, "negative size or stride")
 		}
 	}
 	if err := checkView(st.DType, t.StorageOffset, t.Shape, stride, st.Numel*int64(st.DType.Size())); err != nil {
@@ -150,10 +148,10 @@ func writeStorageData(s *sink, st *plannedStorage) error {
 	}
 	lw := &exactWriter{w: s, left: n}
 	if err := st.Data(lw); err != nil {
-		return fmt.Errorf("storage %s: %w", st.key, err)
+		return errorf(ErrWrite, "storage %s: %w", st.key, err)
 	}
 	if lw.left != 0 {
-		return fmt.Errorf("storage %s: Data wrote %d bytes, want %d", st.key, n-lw.left, n)
+		return errorf(ErrWrite, "storage %s: Data wrote %d bytes, want %d", st.key, n-lw.left, n)
 	}
 	return nil
 }
@@ -166,7 +164,7 @@ type exactWriter struct {
 
 func (e *exactWriter) Write(p []byte) (int, error) {
 	if int64(len(p)) > e.left {
-		return 0, fmt.Errorf("Data wrote more than the %d bytes expected", e.left)
+		return 0, errorf(ErrWrite, "Data wrote more than the %d bytes expected", e.left)
 	}
 	n, err := e.w.Write(p)
 	e.left -= int64(n)

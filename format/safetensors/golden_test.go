@@ -3,17 +3,19 @@ package safetensors
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const (
-	tinyIndex = "../../golden/wan2.2-tiny/diffusion_pytorch_model.safetensors.index.json"
-	reference = "../../golden/wan2.2-tiny.reference/reference.safetensors"
+var (
+	tinyIndex = filepath.Join(golden.TinyRelease(), "diffusion_pytorch_model.safetensors.index.json")
+	reference = golden.TinyReference()
 )
 
 func TestGoldenTinyIndex(t *testing.T) {

@@ -10,7 +10,8 @@ import (
 	"strings"
 )
 
-// Name renames an upstream tensor name of component "dit", "t5" or "vae"
+// Name renames an upstream tensor name of component "dit", "t5", "vae" (the
+// Wan2.2 VAE) or "vae2_1" (the Wan2.1 VAE, whose names mlx-video keeps)
 // into mlx-video's.
 func Name(component, name string) string {
 	n := "." + name + "."
@@ -51,10 +52,14 @@ func Name(component, name string) string {
 
 // Shape is the mlx-video shape of an upstream tensor: the DiT patch
 // embedding flattened to (O, I·kT·kH·kW), VAE conv weights channels-last
-// ((O, kT, kH, kW, I), (O, kH, kW, I)), VAE RMS gammas (C,), everything else
-// as stored.
+// ((O, kT, kH, kW, I), (O, kH, kW, I)), Wan2.2 VAE RMS gammas (C,),
+// everything else (the Wan2.1 VAE's gammas too: sanitize_wan_vae_weights
+// transposes only 4- and 5-dimensional "weight"s) as stored.
 func Shape(component, name string, shape []int64) []int64 {
 	switch {
+	case component == "vae2_1" && strings.Contains(name, "weight") && len(shape) >= 4:
+		out := append([]int64{shape[0]}, shape[2:]...)
+		return append(out, shape[1])
 	case component == "dit" && name == "patch_embedding.weight" && len(shape) == 5:
 		return []int64{shape[0], shape[1] * shape[2] * shape[3] * shape[4]}
 	case component == "vae" && strings.HasSuffix(name, ".gamma") && len(shape) > 0:

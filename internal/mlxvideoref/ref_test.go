@@ -26,6 +26,9 @@ func TestName(t *testing.T) {
 		{"vae", "encoder.downsamples.0.downsamples.1.residual.3.gamma", "encoder.downsamples.0.downsamples.1.residual.layer_3.gamma"},
 		{"vae", "decoder.head.0.gamma", "decoder.head.layer_0.gamma"},
 		{"vae", "conv2.weight", "conv2.weight"},
+		{"vae2_1", "decoder.upsamples.3.resample.1.weight", "decoder.upsamples.3.resample.1.weight"},
+		{"vae2_1", "encoder.downsamples.0.residual.0.gamma", "encoder.downsamples.0.residual.0.gamma"},
+		{"vae2_1", "decoder.head.0.gamma", "decoder.head.0.gamma"},
 	} {
 		require.Equal(t, c.out, Name(c.comp, c.in), c.in)
 	}
@@ -38,6 +41,10 @@ func TestShape(t *testing.T) {
 	require.Equal(t, []int64{160, 3, 3, 160}, Shape("vae", "x.resample.1.weight", []int64{160, 160, 3, 3}))
 	require.Equal(t, []int64{160}, Shape("vae", "x.residual.0.gamma", []int64{160, 1, 1, 1}))
 	require.Equal(t, []int64{320, 160, 3, 3, 3}, PyTorchOrder([]int64{320, 3, 3, 3, 160}))
+	require.Equal(t, []int64{96, 3, 3, 192}, Shape("vae2_1", "decoder.upsamples.11.resample.1.weight", []int64{96, 192, 3, 3}))
+	require.Equal(t, []int64{96, 1, 1, 1}, Shape("vae2_1", "decoder.head.0.gamma", []int64{96, 1, 1, 1}))
+	require.Equal(t, []int64{384, 1, 1}, Shape("vae2_1", "decoder.middle.1.norm.gamma", []int64{384, 1, 1}))
+	require.Equal(t, []int64{384, 1, 1, 384}, Shape("vae2_1", "decoder.middle.1.proj.weight", []int64{384, 384, 1, 1}))
 }
 
 func TestTI2VConfig(t *testing.T) {

@@ -56,7 +56,7 @@ const (
 // WriteRelease writes a release described by inv into dir (created if
 // missing; existing files of the same names are replaced).
 func WriteRelease(dir string, inv Inventory, opt Options) error {
-	if err := os.MkdirAll(filepath.Join(dir, tokenizerPath), 0o755); err != nil {
+	if err := writeCommon(dir, map[string]string{"framework": "Pytorch", "task": "ti2v"}); err != nil {
 		return err
 	}
 	dit := scaled(inv.DiT.Tensors, opt.Scale)
@@ -72,18 +72,6 @@ func WriteRelease(dir string, inv Inventory, opt Options) error {
 	if err := writeJSON(filepath.Join(dir, layout.ReleaseConfig), cfg); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, layout.ReleaseConfiguration), map[string]string{"framework": "Pytorch", "task": "ti2v"}); err != nil {
-		return err
-	}
-	stubs := map[string]any{
-		"special_tokens_map.json": map[string]string{"eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"},
-		"tokenizer_config.json":   map[string]any{"model_max_length": 512, "synthetic": true},
-	}
-	for name, v := range stubs {
-		if err := writeJSON(filepath.Join(dir, tokenizerPath, name), v); err != nil {
-			return err
-		}
-	}
 	shards := opt.DiTShards
 	if shards <= 0 {
 		shards = 3
@@ -95,6 +83,26 @@ func WriteRelease(dir string, inv Inventory, opt Options) error {
 		return err
 	}
 	return writePth(filepath.Join(dir, vaeName), inv.VAE, inv.VAE.Tensors, opt)
+}
+
+// writeCommon writes configuration.json and the tokenizer stub.
+func writeCommon(dir string, configuration map[string]string) error {
+	if err := os.MkdirAll(filepath.Join(dir, tokenizerPath), 0o755); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, layout.ReleaseConfiguration), configuration); err != nil {
+		return err
+	}
+	stubs := map[string]any{
+		"special_tokens_map.json": map[string]string{"eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"},
+		"tokenizer_config.json":   map[string]any{"model_max_length": 512, "synthetic": true},
+	}
+	for name, v := range stubs {
+		if err := writeJSON(filepath.Join(dir, tokenizerPath, name), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scaled keeps tensors outside "blocks.K." and those with K < n (n <= 0: all).

@@ -14,12 +14,13 @@ import (
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/format/pth"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 	"github.com/x448/float16"
 )
 
-const realInventory = "../../golden/wan2.2-ti2v-5b.inventory.json"
+var realInventory = golden.TI2V5BInventory()
 
 func TestLoadRealInventory(t *testing.T) {
 	inv, err := LoadInventory(realInventory)
@@ -78,7 +79,7 @@ func TestSparseScaledReleasePlans(t *testing.T) {
 // tinyInventory describes the golden tiny release, so a filled synthetic
 // copy of it can be converted.
 func tinyInventory(t *testing.T) (Inventory, map[string]any) {
-	dir := "../../golden/wan2.2-tiny"
+	dir := golden.TinyRelease()
 	comp := func(src tensor.Source, dt string) Component {
 		var c Component
 		c.StorageDType = dt

@@ -11,3 +11,12 @@ func (in *Inputs) Arrays() (x, t, context *mlx.Array) {
 		mlx.FromFloat32s(in.T, in.TShape...),
 		mlx.FromFloat32s(in.Context, in.ContextShape...)
 }
+
+// YArray returns the i2v conditioning y as an MLX array in the current
+// scope, nil when the inputs have none.
+func (in *Inputs) YArray() *mlx.Array {
+	if in.Y == nil {
+		return nil
+	}
+	return mlx.FromFloat32s(in.Y, in.YShape...)
+}

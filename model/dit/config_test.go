@@ -10,12 +10,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/model/internal/weights"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const goldenDir = "../../golden"
+var goldenDir = golden.Dir()
 
 // mlxName applies the converter's naming rules to a PyTorch DiT name.
 func mlxName(name string) string {
@@ -155,9 +156,12 @@ func TestResolveArchDefaultsAndRefusals(t *testing.T) {
 	_, err = resolveArch(nil)
 	require.EqualError(t, err, "dit: no architecture")
 	bad := a.Clone()
-	bad.ModelType, bad.NumHeads = "i2v", 4
+	bad.ModelType, bad.NumHeads = "s2v", 4
 	_, err = resolveArch(bad)
-	require.EqualError(t, err, `dit: model_type "i2v" is not supported (want "t2v" or "ti2v")`)
+	require.EqualError(t, err, `dit: model_type "s2v" is not supported (want "t2v", "i2v" or "ti2v")`)
+	bad.ModelType = "i2v" // in_dim 48 = out_dim 48: no channels for y
+	_, err = resolveArch(bad)
+	require.EqualError(t, err, "dit: an i2v model takes the noise (out_dim 48 channels) and the conditioning y, so in_dim 48 must be larger")
 	bad.ModelType, bad.WindowSize = "ti2v", []int{8, 8}
 	_, err = resolveArch(bad)
 	require.EqualError(t, err, "dit: window_size [8 8] is not supported (only global attention, [-1, -1])")

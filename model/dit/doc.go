@@ -1,5 +1,6 @@
 // Package dit runs the Wan2.2 diffusion transformer (upstream WanModel,
-// model types "ti2v" and "t2v") on MLX, from weights converted by wanconv.
+// model types "ti2v", "t2v" and "i2v": TI2V-5B and the experts of T2V-A14B
+// and I2V-A14B) on MLX, from weights converted by wanconv.
 //
 // # Architecture, options and weights
 //
@@ -9,8 +10,8 @@
 // the weights' shapes, takes model_type, num_heads, text_len and eps from
 // config.json and checks the weights are exactly the required set; New fills
 // in upstream's defaults for what config.json did not state, validates, and
-// refuses what this package does not run (model types other than t2v and
-// ti2v, windowed attention). Options hold only the model's numerics. Weights
+// refuses what this package does not run (s2v, windowed attention).
+// Options hold only the model's numerics. Weights
 // use the converted MLX names and layouts: nn.Sequential children are
 // "layers.N" (text_embedding.layers.0.weight, blocks.K.ffn.layers.2.bias, …)
 // and the patch-embedding convolution is channels-last
@@ -27,13 +28,16 @@
 //
 // One forward pass, for a latent x [C, F, H, W] and seq_len tokens:
 //
+//   - Conditioning (i2v, ForwardY): y [in_dim − C, F, H, W] (I2V-A14B: 4 mask
+//     and 16 image-latent channels) is concatenated after x's channels, as
+//     upstream's WanModel.forward does, before the patch embedding.
 //   - Patches: a 3-D convolution with kernel = stride = patch_size over x
 //     (channels-last [1, F, H, W, C]) gives F'·H'·W' tokens ordered (f, h, w),
 //     zero-padded to seq_len rows.
 //   - Time: each timestep's sinusoidal embedding (SinusoidalEmbedding,
 //     float64 on the host, then float32) goes through Linear→SiLU→Linear (e);
 //     SiLU→Linear gives the projection e0 [6, dim]. Timesteps are per token
-//     ([1, seq_len], ti2v) or one for all tokens ([1], t2v). The MLPs run once
+//     ([1, seq_len], ti2v) or one for all tokens ([1], t2v, i2v). The MLPs run once
 //     per distinct timestep and rows are gathered per token.
 //   - Text: context [L, text_dim] is zero-padded to text_len rows and embedded
 //     by Linear→GELU(tanh)→Linear; the padded rows are not masked.
@@ -58,7 +62,16 @@
 // mlx.QuantizedMatmul on the stored codes (scales and biases in the compute
 // dtype); Options.DequantizeLinears runs them instead as dense matmuls of
 // the weights dequantized inside the forward pass, the same weights by
-// another kernel.
+// another kernel. LoadStreamed streams a quantized checkpoint's blocks
+// the same way, codes as stored.
+//
+// # Block streaming
+//
+// LoadStreamed keeps only the embeddings, the time projection and the head
+// in memory and reads each block's tensors from a tensor.Source when a
+// forward pass reaches it: read, evaluate, release. Peak memory is about one
+// block's weights plus the activations whatever num_layers (an A14B expert is
+// 28.6 GB in bfloat16); the output is the in-memory model's.
 //
 // # Precision
 //
@@ -87,7 +100,9 @@
 // τ = ⌊1000·uniform⌋ from the next raw draw. seq_len is the token count
 // (frames/pt)(h/ph)(w/pw) (no padding). For ti2v, t is [1, seq_len] with 0 for
 // the tokens of the first latent frame (the conditioning image) and τ for the
-// rest; for t2v, t = [τ] with shape [1].
+// rest; for t2v and i2v, t = [τ] with shape [1]. For i2v the x draws are
+// split: the first out_dim channels are x, the remaining in_dim − out_dim
+// are y.
 //
 // # MLX
 //

@@ -3,16 +3,18 @@
 package dit
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mlx"
 )
 
 // extraReferencePath holds upstream cases reference.safetensors lacks
 // (written by golden/tools/make_extra_reference.py).
-const extraReferencePath = goldenDir + "/wan2.2-tiny.reference/extra.safetensors"
+var extraReferencePath = filepath.Join(filepath.Dir(golden.TinyReference()), "extra.safetensors")
 
 // extraCase runs the float32 tiny model on the extra reference case prefix
 // (inputs prefix.input.x|t|context, prefix.seq_len) and checks the output.

@@ -17,9 +17,24 @@ import (
 // token count (at least the number of patches). It returns the prediction
 // [OutDim, F', H', W'] (float32, the patch grid times the patch size) as a
 // lazy array in the caller's scope; run it inside mlx.Do and mlx.Eval the
-// result. Each block is built in its own mlx.Scoped.
+// result. Each block is built in its own mlx.Scoped; a streamed model
+// (LoadStreamed) also evaluates each block there, with its weights. An i2v
+// model needs ForwardY.
 func (m *Model) Forward(x, t, context *mlx.Array, seqLen int) (*mlx.Array, error) {
+	return m.ForwardY(x, nil, t, context, seqLen)
+}
+
+// ForwardY is Forward with the image-to-video conditioning y [InDim − C, F,
+// H, W] for a latent x [C, F, H, W]: as upstream's WanModel.forward does,
+// y's channels (4 mask + 16 image-latent channels for I2V-A14B) follow x's
+// before the patch embedding. y must be nil for t2v and ti2v and is
+// required for i2v.
+func (m *Model) ForwardY(x, y, t, context *mlx.Array, seqLen int) (*mlx.Array, error) {
 	c := m.arch
+	x, err := m.joinConditioning(x, y)
+	if err != nil {
+		return nil, err
+	}
 	grid, err := m.checkInputs(x, t, context, seqLen)
 	if err != nil {
 		return nil, err
@@ -29,12 +44,23 @@ func (m *Model) Forward(x, t, context *mlx.Array, seqLen int) (*mlx.Array, error
 	eps := float32(c.Eps)
 
 	tokens := m.embedPatches(x, grid, seqLen)
-	e, e0, index, err := m.embedTime(t, seqLen)
+	// The embeddings are built in scopes that keep only their results, so
+	// that evaluating them frees their intermediates (the widened weights).
+	var index *tokenIndex
+	emb := mlx.Scoped(func() []*mlx.Array {
+		e, e0, idx, terr := m.embedTime(t, seqLen)
+		if terr != nil {
+			err = terr
+			return nil
+		}
+		index = idx
+		return []*mlx.Array{e, e0, idx.rows, m.embedText(context, dt)}
+	})
 	if err != nil {
 		return nil, err
 	}
-	s := &step{e0: e0, tokens: index, heads: c.NumHeads, eps: eps, dt: dt}
-	s.context = m.embedText(context, dt)
+	e := emb[0]
+	s := &step{e0: emb[1], tokens: index, context: emb[3], heads: c.NumHeads, eps: eps, dt: dt}
 	cos, sin, err := RopeTable(c.HeadDim(), grid, seqLen)
 	if err != nil {
 		return nil, fmt.Errorf("dit: %w", err)
@@ -49,6 +75,11 @@ func (m *Model) Forward(x, t, context *mlx.Array, seqLen int) (*mlx.Array, error
 		s.mask = mlx.FromBools(keep, 1, 1, 1, seqLen)
 	}
 
+	if m.stream != nil {
+		if tokens, err = m.stream.forward(m, tokens, s); err != nil {
+			return nil, err
+		}
+	}
 	for _, b := range m.blocks {
 		tokens = mlx.Scoped(func() []*mlx.Array { return []*mlx.Array{b.forward(tokens, s)} })[0]
 	}
@@ -58,6 +89,24 @@ func (m *Model) Forward(x, t, context *mlx.Array, seqLen int) (*mlx.Array, error
 		return nil, fmt.Errorf("dit: forward: %w", err)
 	}
 	return out, nil
+}
+
+// joinConditioning concatenates y's channels after x's (i2v), checking
+// that y goes with the model type and x's shape.
+func (m *Model) joinConditioning(x, y *mlx.Array) (*mlx.Array, error) {
+	i2v := m.arch.ModelType == ModelTypeI2V
+	switch {
+	case y == nil && i2v:
+		return nil, fmt.Errorf("dit: an i2v model needs the conditioning y (in_dim %d = the latent's channels + y's)", m.arch.InDim)
+	case y == nil:
+		return x, nil
+	case !i2v:
+		return nil, fmt.Errorf("dit: a %s model takes no conditioning y", m.arch.ModelType)
+	case x.Ndim() != 4 || y.Ndim() != 4 || !slices.Equal(x.Shape()[1:], y.Shape()[1:]) || x.Dim(0)+y.Dim(0) != m.arch.InDim:
+		return nil, fmt.Errorf("dit: latent x %v and conditioning y %v must be [C, F, H, W] and [%d − C, F, H, W]",
+			x.Shape(), y.Shape(), m.arch.InDim)
+	}
+	return mlx.Concatenate(0, f32(x), f32(y)), nil
 }
 
 // checkInputs validates shapes and returns the token grid.

@@ -8,13 +8,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const referencePath = goldenDir + "/wan2.2-tiny.reference/reference.safetensors"
+var referencePath = golden.TinyReference()
 
 func requireMLX(t testing.TB) {
 	t.Helper()

@@ -29,17 +29,25 @@ func (t Timing) BuildShare() float64 {
 }
 
 // MeasureForward runs one forward pass on in inside its own mlx.Do, timing
-// graph construction and evaluation separately; peak memory is reset first.
+// graph construction and evaluation separately; peak memory is reset first
+// (the resident weights stay counted). For a streamed model, Build includes
+// reading and evaluating the blocks.
 func (m *Model) MeasureForward(in *Inputs) (Timing, error) {
 	var tm Timing
 	err := mlx.Do(func() error {
 		x, t, ctx := in.Arrays()
+		y := in.YArray()
 		if err := mlx.Eval(x, t, ctx); err != nil {
 			return fmt.Errorf("dit: inputs: %w", err)
 		}
+		if y != nil {
+			if err := mlx.Eval(y); err != nil {
+				return fmt.Errorf("dit: inputs: %w", err)
+			}
+		}
 		mlx.ResetPeakMemory()
 		start := time.Now()
-		out, err := m.Forward(x, t, ctx, in.SeqLen)
+		out, err := m.ForwardY(x, y, t, ctx, in.SeqLen)
 		if err != nil {
 			return err
 		}

@@ -22,9 +22,14 @@ type Model struct {
 	timeIn, timeOut linear
 	timeProj        linear
 	blocks          []block
+	stream          *streamer  // the blocks' weights, read per forward pass; nil when in memory
 	headModulation  *mlx.Array // [2, dim] float32
 	head            linear
 	owned           []*mlx.Array // every array the model holds, freed by Free
+	// quant and qlin: a quantized checkpoint's settings and its quantized
+	// Linears by prefix (quantized.go); nil for a dense one.
+	quant *mapping.QuantizedDiT
+	qlin  map[string]mapping.QuantizedLinear
 }
 
 // ArchFromWeights infers the architecture from the weights' names, dtypes
@@ -61,15 +66,27 @@ func New(arch *mapping.DiTArch, ws map[string]*mlx.Array, opts Options) (*Model,
 		return nil, fmt.Errorf("weights do not match the architecture: %w", err)
 	}
 	m := &Model{arch: a, opts: opts}
-	err = mlx.Do(func() error {
-		b := builder{m: m, weights: ws, used: make(map[*mlx.Array]bool), quant: quant, qlin: quantizedLinears(quant)}
+	m.setQuantized(quant)
+	if err := m.build(ws, true); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// build makes the model's layers from ws (the blocks too unless the model
+// streams them) and takes the weights it uses; on error nothing is kept.
+func (m *Model) build(ws map[string]*mlx.Array, withBlocks bool) error {
+	return mlx.Do(func() error {
+		b := builder{m: m, weights: ws, used: make(map[*mlx.Array]bool), keep: true}
 		m.patchW, m.patchB = b.small("patch_embedding.weight"), b.small("patch_embedding.bias")
 		m.textIn, m.textOut = b.linear("text_embedding.layers.0"), b.linear("text_embedding.layers.2")
 		m.timeIn, m.timeOut = b.linear("time_embedding.layers.0"), b.linear("time_embedding.layers.2")
 		m.timeProj = b.linear("time_projection.layers.1")
-		m.blocks = make([]block, a.NumLayers)
-		for k := range m.blocks {
-			m.blocks[k] = b.block(fmt.Sprintf("blocks.%d", k))
+		if withBlocks {
+			m.blocks = make([]block, m.arch.NumLayers)
+			for k := range m.blocks {
+				m.blocks[k] = b.block(fmt.Sprintf("blocks.%d", k))
+			}
 		}
 		m.headModulation = b.small("head.modulation")
 		m.head = b.linear("head.head")
@@ -80,10 +97,6 @@ func New(arch *mapping.DiTArch, ws map[string]*mlx.Array, opts Options) (*Model,
 		m.owned = append(m.owned, weights.Take(ws, func(w *mlx.Array) bool { return b.used[w] })...)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return m, nil
 }
 
 // builder picks weights by name and converts the small ones to float32.
@@ -91,12 +104,17 @@ type builder struct {
 	m       *Model
 	weights map[string]*mlx.Array
 	used    map[*mlx.Array]bool // weights the model references as given
-	quant   *mapping.QuantizedDiT
-	qlin    map[string]mapping.QuantizedLinear // quantized Linears by prefix
+	// keep: the converted copies outlive the current Do (the model owns
+	// them); otherwise they stay in the current scope (a streamed block).
+	keep bool
 }
 
-// own keeps an array New created so that it outlives the current Do.
+// own keeps an array New created so that it outlives the current Do (with
+// keep; a streamed block's copies are left to its scope).
 func (b builder) own(a *mlx.Array) *mlx.Array {
+	if !b.keep {
+		return a
+	}
 	mlx.Keep(a)
 	b.m.owned = append(b.m.owned, a)
 	return a
@@ -116,7 +134,7 @@ func (b builder) small(name string) *mlx.Array {
 // linear returns the layer prefix.weight/prefix.bias; the weight is cast to
 // the compute dtype now only with Options.CastAtLoad.
 func (b builder) linear(prefix string) linear {
-	if ql, ok := b.qlin[prefix]; ok {
+	if ql, ok := b.m.qlin[prefix]; ok {
 		return b.quantLinearOf(prefix, ql)
 	}
 	w := b.weights[prefix+".weight"]

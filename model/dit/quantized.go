@@ -42,15 +42,32 @@ func describe(ws map[string]*mlx.Array, configJSON []byte) ([]tensor.Info, []map
 	return q.Dense, append(odd, probs...), q
 }
 
-// quantizedLinears maps each quantized Linear's prefix to its settings.
-func quantizedLinears(q *mapping.QuantizedDiT) map[string]mapping.QuantizedLinear {
-	out := map[string]mapping.QuantizedLinear{}
+// describeInfos is describe for stored tensor descriptions (LoadStreamed):
+// a quantized DiT's set as the dense weights its Linears stand for, its
+// problems as a *mapping.PlanError.
+func describeInfos(infos []tensor.Info, configJSON []byte) ([]tensor.Info, *mapping.QuantizedDiT, error) {
+	stated, err := mapping.QuantizationOf(configJSON)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !mapping.IsQuantizedDiT(infos, stated) {
+		return infos, nil, nil
+	}
+	q, probs := mapping.SplitQuantizedDiT(mapping.LayoutWanconv, infos, stated)
+	if len(probs) > 0 {
+		return nil, nil, &mapping.PlanError{Component: mapping.ComponentDiT, Problems: probs}
+	}
+	return q.Dense, q, nil
+}
+
+// setQuantized records a quantized checkpoint's Linears (q nil: dense).
+func (m *Model) setQuantized(q *mapping.QuantizedDiT) {
+	m.quant, m.qlin = q, map[string]mapping.QuantizedLinear{}
 	if q != nil {
 		for _, l := range q.Linears {
-			out[l.Prefix] = l
+			m.qlin[l.Prefix] = l
 		}
 	}
-	return out
 }
 
 // apply runs the quantized layer x·Wᵀ + b in dtype dt.
@@ -68,15 +85,10 @@ func (l linear) applyQuantized(x *mlx.Array, dt mlx.Dtype) *mlx.Array {
 // Quantization reports the model's quantized Linears: how many and with
 // which bits and group size (0, 0, 0 for a dense model).
 func (m *Model) Quantization() (linears, bits, groupSize int) {
-	for _, blk := range m.blocks {
-		for _, l := range []linear{blk.selfAttn.q, blk.selfAttn.k, blk.selfAttn.v, blk.selfAttn.o,
-			blk.crossAttn.q, blk.crossAttn.k, blk.crossAttn.v, blk.crossAttn.o, blk.ffnIn, blk.ffnOut} {
-			if l.q != nil {
-				linears, bits, groupSize = linears+1, l.q.bits, l.q.groupSize
-			}
-		}
+	if m.quant == nil {
+		return 0, 0, 0
 	}
-	return
+	return len(m.quant.Linears), m.quant.Params.Bits, m.quant.Params.GroupSize
 }
 
 // quantLinearOf builds the layer of a quantized Linear (describe checked
@@ -86,7 +98,7 @@ func (b builder) quantLinearOf(prefix string, ql mapping.QuantizedLinear) linear
 	for _, a := range []*mlx.Array{w, s, bi} {
 		b.used[a] = true
 	}
-	p := b.quant.Params
+	p := b.m.quant.Params
 	return linear{w: w, b: b.small(prefix + ".bias"),
 		q: &quantLinear{scales: s, biases: bi, groupSize: p.GroupSize, bits: p.Bits, dequantize: b.m.opts.DequantizeLinears}}
 }

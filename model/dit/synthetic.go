@@ -8,14 +8,15 @@ import (
 	"github.com/wanconv/wanconv/mapping"
 )
 
-// Inputs are host-side forward inputs: X [InDim, Frames, H, W], T ([1, SeqLen]
-// per token for ti2v, [1] for t2v) and Context [CtxLen, TextDim], row-major
-// float32.
+// Inputs are host-side forward inputs: X [InDim, Frames, H, W] (for i2v
+// [OutDim, …], with the conditioning Y [InDim − OutDim, Frames, H, W]), T
+// ([1, SeqLen] per token for ti2v, [1] for t2v and i2v) and Context
+// [CtxLen, TextDim], row-major float32. Y is nil but for i2v.
 type Inputs struct {
-	X, T, Context                []float32
-	XShape, TShape, ContextShape []int
-	SeqLen                       int
-	Timestep                     float32
+	X, Y, T, Context                     []float32
+	XShape, YShape, TShape, ContextShape []int
+	SeqLen                               int
+	Timestep                             float32
 }
 
 // SyntheticInputs builds deterministic inputs from seed; the recipe is
@@ -43,6 +44,12 @@ func SyntheticInputs(arch *mapping.DiTArch, frames, h, w, ctxLen int, seed uint6
 		ContextShape: []int{ctxLen, arch.TextDim},
 		SeqLen:       seqLen,
 		Timestep:     float32(math.Floor(1000 * g.Uniform())),
+	}
+	if arch.ModelType == ModelTypeI2V && arch.OutDim > 0 && arch.OutDim < arch.InDim {
+		// the same draws, split: the noise's channels, then y's
+		n := arch.OutDim * frames * h * w
+		in.X, in.Y = in.X[:n:n], in.X[n:]
+		in.XShape, in.YShape = []int{arch.OutDim, frames, h, w}, []int{arch.InDim - arch.OutDim, frames, h, w}
 	}
 	if arch.ModelType == ModelTypeTI2V {
 		in.T = make([]float32, seqLen)

@@ -52,6 +52,17 @@ func TestSyntheticInputs(t *testing.T) {
 	require.Equal(t, []int{1}, t2v.TShape)
 	require.Equal(t, []float32{in.Timestep}, t2v.T)
 
+	require.Nil(t, t2v.Y)
+
+	// i2v: the same draws, the first out_dim channels x, the rest y.
+	cfg.ModelType, cfg.OutDim = ModelTypeI2V, 1
+	i2v, err := SyntheticInputs(cfg, 2, 4, 6, 7, 42)
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 2, 4, 6}, i2v.XShape)
+	require.Equal(t, []int{2, 2, 4, 6}, i2v.YShape)
+	require.Equal(t, in.X, append(append([]float32(nil), i2v.X...), i2v.Y...))
+	require.Equal(t, []float32{in.Timestep}, i2v.T)
+
 	_, err = SyntheticInputs(cfg, 2, 1, 6, 7, 42)
 	require.ErrorContains(t, err, "smaller than patch")
 	_, err = SyntheticInputs(cfg, 0, 4, 6, 7, 42)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/format/pth"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -70,7 +71,7 @@ func TestArchRoundTrip(t *testing.T) {
 // release's encoder (its tensor inventory, PyTorch names) and of the tiny
 // release's .pth.
 func TestArchRelease(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "golden", "wan2.2-ti2v-5b.inventory.json"))
+	data, err := os.ReadFile(golden.TI2V5BInventory())
 	require.NoError(t, err)
 	var inv struct {
 		T5 struct {
@@ -90,7 +91,7 @@ func TestArchRelease(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, umt5XXL(), arch)
 
-	f, err := pth.Open(filepath.Join("..", "..", "golden", "wan2.2-tiny", "models_t5_umt5-xxl-enc-bf16.pth"))
+	f, err := pth.Open(filepath.Join(golden.TinyRelease(), "models_t5_umt5-xxl-enc-bf16.pth"))
 	require.NoError(t, err)
 	defer f.Close()
 	arch, err = mapping.InferT5(f.Tensors())

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wanconv/wanconv/layout"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/mlx"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -32,8 +33,8 @@ func BenchmarkVAEFullSize(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer m.Free()
-	if c := m.Arch(); c.Dim != 160 || c.DecDim != 256 {
-		b.Fatalf("%s is not the full-size VAE (dim %d, dec_dim %d)", dir, c.Dim, c.DecDim)
+	if c, ok := m.Arch().(*mapping.VAEArch); !ok || c.Dim != 160 || c.DecDim != 256 {
+		b.Fatalf("%s is not the full-size Wan2.2 VAE (%+v)", dir, m.Arch())
 	}
 	// A smooth deterministic latent in the normalised range.
 	lat := SyntheticVideo(2*8, 8, 48, 11) // 3·16·8·48 values; take 48·2·8·8 of them

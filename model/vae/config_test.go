@@ -12,14 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wanconv/wanconv/format/pth"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/model/internal/weights"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const (
-	inventoryPath = "../../golden/wan2.2-ti2v-5b.inventory.json"
-	goldenPath    = "../../golden/wan2.2-tiny.reference/golden.json"
+var (
+	inventoryPath = golden.TI2V5BInventory()
+	goldenPath    = golden.TinyFacts()
 )
 
 // sequentialNames are the module names whose numbered children the
@@ -159,7 +160,7 @@ func TestTinyArchParamCount(t *testing.T) {
 	require.Equal(t, g.ParamCount, tensor.ParamCount(a.RequiredMLX()))
 
 	// mapping reads the tiny release's .pth as this architecture.
-	f, err := pth.Open(filepath.Join("..", "..", "golden", "wan2.2-tiny", "Wan2.2_VAE.pth"))
+	f, err := pth.Open(filepath.Join(golden.TinyRelease(), "Wan2.2_VAE.pth"))
 	require.NoError(t, err)
 	defer f.Close()
 	inferred, err := mapping.InferVAE(f.Tensors())

@@ -8,11 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
-const tinyReleaseDir = "../../golden/wan2.2-tiny"
+var tinyReleaseDir = golden.TinyRelease()
 
 // convertTiny converts the tiny release into a temporary dir.
 func convertTiny(t testing.TB, dtype string) string {

@@ -3,15 +3,17 @@
 package vae
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/mlx"
 )
 
 // extraReferencePath holds upstream cases reference.safetensors lacks
 // (written by golden/tools/make_extra_reference.py).
-const extraReferencePath = "../../golden/wan2.2-tiny.reference/extra.safetensors"
+var extraReferencePath = filepath.Join(filepath.Dir(golden.TinyReference()), "extra.safetensors")
 
 // loadExtra returns the named float32 tensors of extra.safetensors with their
 // shapes checked.

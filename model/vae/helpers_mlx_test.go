@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wanconv/wanconv/golden"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mlx"
 )
 
-const referencePath = "../../golden/wan2.2-tiny.reference/reference.safetensors"
+var referencePath = golden.TinyReference()
 
 // reference holds the upstream VAE inputs and outputs.
 type reference struct {

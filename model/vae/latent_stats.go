@@ -1,5 +1,7 @@
 package vae
 
+import "github.com/wanconv/wanconv/mapping"
+
 // The latent normalisation statistics of the Wan2.2 VAE. They are the
 // per-channel mean and standard deviation constants hard-coded in upstream's
 // Wan2_2_VAE constructor (Wan-Video/Wan2.2 wan/modules/vae2_2.py), which
@@ -35,4 +37,34 @@ func LatentInvStd() []float32 {
 		out[i] = 1 / s
 	}
 	return out
+}
+
+// The latent normalisation statistics of the Wan2.1 VAE (the A14B
+// releases): the 16 per-channel constants of upstream's Wan2_1_VAE
+// constructor (wan/modules/vae2_1.py), used the same way.
+var (
+	latentMean21 = [16]float32{
+		-0.7571, -0.7089, -0.9113, 0.1075, -0.1745, 0.9653, -0.1517, 1.5508,
+		0.4134, -0.0715, 0.5517, -0.3632, -0.1922, -0.9497, 0.2503, -0.2921,
+	}
+	latentStd21 = [16]float32{
+		2.8184, 1.4541, 2.3275, 2.6558, 1.2196, 1.7708, 2.6052, 2.0743,
+		3.2687, 2.1526, 2.8652, 1.5579, 1.6382, 1.1253, 2.8251, 1.9160,
+	}
+)
+
+// LatentStats returns the latent means and reciprocal standard deviations
+// (1.0 / std in float32, as upstream computes them) of a's VAE version: 48
+// channels for a *mapping.VAEArch (Wan2.2), 16 for a *mapping.VAE21Arch
+// (Wan2.1); nil for anything else.
+func LatentStats(a mapping.Arch) (mean, invStd []float32) {
+	v, _, _, _ := versionOf(a)
+	mean = append([]float32(nil), v.mean...)
+	for _, s := range v.std {
+		invStd = append(invStd, 1/s)
+	}
+	if len(mean) == 0 {
+		return nil, nil
+	}
+	return mean, invStd
 }

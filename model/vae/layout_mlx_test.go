@@ -23,7 +23,7 @@ func TestPatchifyIndexOrder(t *testing.T) {
 	data := iota32(c * f * h * w)
 	require.NoError(t, mlx.Do(func() error {
 		video := mlx.FromFloat32s(data, c, f, h, w)
-		p := patchify(video)
+		p := patchify(video, PatchSize)
 		require.Equal(t, []int{1, f, h / 2, w / 2, 12}, p.Shape())
 		got := values(t, p)
 		for ff := 0; ff < f; ff++ {
@@ -41,9 +41,14 @@ func TestPatchifyIndexOrder(t *testing.T) {
 				}
 			}
 		}
-		back := unpatchify(p)
+		back := unpatchify(p, PatchSize)
 		require.Equal(t, []int{c, f, h, w}, back.Shape())
 		require.Equal(t, data, values(t, back))
+		// Without patchify (Wan2.1) the channels only move last.
+		cl := patchify(video, 1)
+		require.Equal(t, []int{1, f, h, w, c}, cl.Shape())
+		require.Equal(t, values(t, mlx.ExpandDims(mlx.Transpose(video, 1, 2, 3, 0), 0)), values(t, cl))
+		require.Equal(t, data, values(t, unpatchify(cl, 1)))
 		return nil
 	}))
 }

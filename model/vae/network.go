@@ -177,16 +177,23 @@ func (b *builder) encoder(c *mapping.VAEArch) *encoder {
 	}
 	e.middle = b.middle("encoder.middle", dims[last+1])
 	e.head = head{norm: b.norm("encoder.head.layers.0.gamma"), conv: b.conv3("encoder.head.layers.2", 3, 3)}
-	// WanVAE_.conv1 maps the encoder output to (mu, log_var); only mu is
-	// used, so keep the first z_dim output channels.
-	q := b.pointwise("conv1")
-	e.toMu = pointwise{
-		wt: b.keep(mlx.SliceAxis(q.wt, 1, 0, c.ZDim)),
-		b:  b.keep(mlx.SliceAxis(q.b, 0, 0, c.ZDim)),
-	}
+	e.toMu = b.toMu(c.ZDim)
 	e.slots = b.slots.n
 	return e
 }
+
+// toMu is the mu half of WanVAE_.conv1, which maps the encoder output to
+// (mu, log_var): only mu is used, so it keeps the first z_dim output
+// channels.
+func (b *builder) toMu(zDim int) pointwise {
+	q := b.pointwise("conv1")
+	return pointwise{
+		wt: b.keep(mlx.SliceAxis(q.wt, 1, 0, zDim)),
+		b:  b.keep(mlx.SliceAxis(q.b, 0, 0, zDim)),
+	}
+}
+
+func (e *encoder) slotCount() int { return e.slots }
 
 // forward encodes one chunk of patchified frames into unnormalised mu.
 func (e *encoder) forward(x *mlx.Array, st *stream) *mlx.Array {
@@ -237,6 +244,8 @@ func (b *builder) decoder(c *mapping.VAEArch) *decoder {
 	d.slots = b.slots.n
 	return d
 }
+
+func (d *decoder) slotCount() int { return d.slots }
 
 // forward decodes one latent frame (already denormalised) into patchified
 // frames: one on the first chunk, the temporal factor on later ones.

@@ -1,4 +1,4 @@
-package convert
+package main
 
 import (
 	"context"
@@ -7,24 +7,50 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/term"
+
+	"github.com/wanconv/wanconv/convert"
+	"github.com/wanconv/wanconv/internal/units"
+	"github.com/wanconv/wanconv/verify"
 )
 
-// VerifyHook, when set, runs after a successful conversion if --verify is
-// given: it receives the output directory and the verifier flags given
-// with --verify-flags, and returns the exit status. With a nil hook --verify is rejected.
-var VerifyHook func(outDir string, args []string) int
+// Exit statuses of the command.
+const (
+	exitOK          = 0
+	exitFailure     = 1   // I/O or internal failure (disk full, rename failed, ...)
+	exitBadInput    = 2   // bad usage or a bad checkpoint
+	exitInterrupted = 130 // SIGINT/SIGTERM
+)
+
+// exitCode maps a convert.Convert error to the exit status.
+func exitCode(err error) int {
+	var ie *convert.InputError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &ie):
+		return exitBadInput
+	default:
+		return exitFailure
+	}
+}
+
+// runVerifier runs the verifier on a converted directory with the flags
+// given in --verify-flags and returns its exit status (tests replace it).
+var runVerifier = func(outDir string, args []string) int {
+	return verify.Main(append(append([]string(nil), args...), outDir), os.Stdout, os.Stderr)
+}
 
 const usageText = `usage: wanconv [flags] PYTORCH_DIR OUT_DIR
 
-Converts a Wan2.2 TI2V release (DiT safetensors, umt5-xxl T5 .pth, VAE .pth)
-into MLX safetensors in OUT_DIR. Flags may come before or after the
-directories.
+Converts a Wan2.2 release (DiT safetensors, umt5-xxl T5 .pth, VAE .pth) into
+MLX safetensors in OUT_DIR: TI2V-5B, or T2V-A14B / I2V-A14B with their two
+experts (high_noise_model/, low_noise_model/) and the Wan2.1 VAE. Flags may
+come before or after the directories.
 
 Exit status: 0 success, 1 I/O failure, 2 bad usage or bad checkpoint,
 130 interrupted. No partial output is ever left in OUT_DIR.
@@ -32,25 +58,16 @@ Exit status: 0 success, 1 I/O failure, 2 bad usage or bad checkpoint,
 flags:
 `
 
-// Main is the wanconv command; cmd/wanconv only calls it. It handles SIGINT
-// and SIGTERM by cancelling the conversion (temporary files are removed).
-func Main(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		// After the first signal a second one kills the process outright:
-		// a kill at any instant is recovered by the next run.
-		<-ctx.Done()
-		stop()
-	}()
-	return run(ctx, args, stdout, stderr)
-}
-
 // cliFlags are the parsed command-line flags.
 type cliFlags struct {
-	opt        Options
+	opt        convert.Options
 	verify     bool
 	verifyArgs []string // verifier flags from --verify-flags
+}
+
+// usageErrorf is a usage error: exit status 2, like a bad checkpoint.
+func usageErrorf(format string, args ...any) error {
+	return &convert.InputError{Err: fmt.Errorf(format, args...)}
 }
 
 func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
@@ -60,7 +77,7 @@ func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
 		fmt.Fprint(stderr, usageText)
 		fs.PrintDefaults()
 	}
-	c := &cliFlags{opt: Options{ComponentDType: map[string]string{}}}
+	c := &cliFlags{opt: convert.Options{ComponentDType: map[string]string{}}}
 	fs.StringVar(&c.opt.DType, "dtype", "", "output dtype of float tensors for every component: keep, bfloat16, float16 or float32\n(default: bfloat16 for the DiT and T5, float32 for the VAE)")
 	overrides := map[string]*string{}
 	for _, comp := range []string{"dit", "t5", "vae"} {
@@ -104,21 +121,19 @@ func parseArgs(args []string, stderr io.Writer) (*cliFlags, error) {
 	if len(c.verifyArgs) > 0 && !c.verify {
 		return nil, usageErrorf("--verify-flags needs --verify")
 	}
-	if c.verify && VerifyHook == nil {
-		return nil, usageErrorf("--verify is not available in this build (no verifier linked)")
-	}
 	return c, nil
 }
 
-// run is Main with an explicit context (tests cancel it).
+// run is the command with an explicit context (cancelled on SIGINT and
+// SIGTERM by wanconv; tests cancel it themselves).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return ExitOK
+		return exitOK
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "wanconv: %v\n", err)
-		return ExitBadInput
+		return exitBadInput
 	}
 	if !c.opt.Quiet {
 		c.opt.Progress = stderr
@@ -126,48 +141,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			c.opt.ProgressBar = true
 		}
 	}
-	sum, err := Convert(ctx, c.opt)
+	sum, err := convert.Convert(ctx, c.opt)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "wanconv: interrupted; no output written")
 		} else {
 			fmt.Fprintf(stderr, "wanconv: %v\n", err)
 		}
-		return ExitCode(err)
+		return exitCode(err)
 	}
 	for _, w := range sum.Warnings {
 		fmt.Fprintf(stderr, "wanconv: warning: %s\n", w)
 	}
 	if !c.opt.Quiet {
-		fmt.Fprintln(stdout, sum.summaryLine())
+		fmt.Fprintln(stdout, summaryLine(sum))
 	}
 	if c.verify {
-		return VerifyHook(c.opt.OutDir, c.verifyArgs)
+		return runVerifier(c.opt.OutDir, c.verifyArgs)
 	}
-	return ExitOK
+	return exitOK
 }
 
-// parseSize reads "5GB", "500MiB", "123" (bytes).
-func parseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 || v*float64(mult) > 1<<62 {
-		return 0, fmt.Errorf("invalid size %q", s)
-	}
-	if v*float64(mult) < 1 {
-		// int64(0.5) would be 0, which Options reads as "the default"
-		return 0, fmt.Errorf("invalid size %q: less than one byte", s)
-	}
-	return int64(v * float64(mult)), nil
+// summaryLine is the one-line report of a finished conversion.
+func summaryLine(s *convert.Summary) string {
+	return fmt.Sprintf("wanconv: %d files, %d tensors, %d parameters, %s in %.1f s → %s",
+		s.Files, s.Tensors, s.Params, units.Bytes(s.Bytes), s.Seconds, s.OutDir)
 }

@@ -14,11 +14,10 @@ import (
 	"github.com/wanconv/wanconv/tensor"
 )
 
-func TestMainText(t *testing.T) {
-	code, out, errs := run(tinyDir)
-	require.Equal(t, 0, code, errs)
+func TestDescribeText(t *testing.T) {
+	out, errs := describe(tinyDir, Options{}, false)
 	require.Empty(t, errs)
-	require.Contains(t, out, "golden/wan2.2-tiny: Wan2.2 release directory")
+	require.Contains(t, out, tinyDir+": Wan2.2 release directory")
 	require.Contains(t, out, "params        597,568")
 	require.Contains(t, out, "params        2,250,772")
 	require.Contains(t, out, "dtypes        bfloat16×22")
@@ -27,15 +26,15 @@ func TestMainText(t *testing.T) {
 	require.Equal(t, 3, strings.Count(out, "check         passed"))
 	require.NotContains(t, out, "tensors:")
 
-	code, out, _ = run("--tensors", tinyDir)
-	require.Equal(t, 0, code)
+	out, errs = describe(tinyDir, Options{Tensors: true}, false)
+	require.Empty(t, errs)
 	require.Regexp(t, `\n    patch_embedding\.weight +float32 +\(128, 48, 1, 2, 2\)\n`, out)
 	require.Regexp(t, `\n    decoder\.middle\.1\.norm\.gamma +float32 +\(32, 1, 1\)\n`, out)
 }
 
-func TestMainJSON(t *testing.T) {
-	code, out, errs := run(tinyDir, "--json", "--tensors")
-	require.Equal(t, 0, code, errs)
+func TestDescribeJSON(t *testing.T) {
+	out, errs := describe(tinyDir, Options{Tensors: true}, true)
+	require.Empty(t, errs)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	require.Equal(t, float64(Version), doc["version"])
@@ -74,7 +73,7 @@ func TestMainJSON(t *testing.T) {
 	require.Equal(t, []int{1, 2, 4, 4}, rep.Components[2].Architecture.DimMult)
 }
 
-func TestMainBadInputs(t *testing.T) {
+func TestDescribeBadInputs(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)
@@ -91,26 +90,23 @@ func TestMainBadInputs(t *testing.T) {
 	missing := filepath.Join(dir, "does-not-exist")
 
 	cases := []struct {
-		name string
-		args []string
-		want []string // substrings of stderr
+		name   string
+		path   string
+		asJSON bool
+		want   []string // substrings of the refusal
 	}{
-		{"missing", []string{missing}, []string{missing, "no such file"}},
-		{"empty-dir", []string{empty}, []string{empty, "no Wan2.2 checkpoint found"}},
-		{"garbage-safetensors", []string{garbageST}, []string{garbageST}},
-		{"garbage-pth", []string{"--json", garbagePth}, []string{garbagePth}},
-		{"unsupported", []string{txt}, []string{txt, `unsupported file type ".txt"`}},
-		{"bad-index", []string{badIndex}, []string{"missing.safetensors"}},
-		{"foreign", []string{other}, []string{other, "no tensor name belongs to a Wan2.2 DiT, T5 or VAE"}},
-		{"no-args", nil, []string{"want exactly one FILE_OR_DIR, got 0", "usage:"}},
-		{"two-paths", []string{tinyDir, tinyDir}, []string{"want exactly one FILE_OR_DIR, got 2"}},
-		{"unknown-flag", []string{"--fast", tinyDir}, []string{"unknown flag --fast"}},
-		{"late-verify", []string{tinyDir, "--verify"}, []string{"--verify must come first"}},
+		{"missing", missing, false, []string{missing, "no such file"}},
+		{"empty-dir", empty, false, []string{empty, "no Wan2.2 checkpoint found"}},
+		{"garbage-safetensors", garbageST, false, []string{garbageST}},
+		{"garbage-pth", garbagePth, true, []string{garbagePth}},
+		{"unsupported", txt, false, []string{txt, `unsupported file type ".txt"`}},
+		{"bad-index", badIndex, false, []string{"missing.safetensors"}},
+		{"foreign", other, false, []string{other, "no tensor name belongs to a Wan2.2 DiT, T5 or VAE"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			code, out, errs := run(c.args...)
-			require.Equal(t, 2, code, "stdout: %s", out)
+			out, errs := describe(c.path, Options{}, c.asJSON)
+			require.NotEmpty(t, errs)
 			require.Empty(t, out)
 			for _, w := range c.want {
 				require.Contains(t, errs, w)
@@ -121,7 +117,7 @@ func TestMainBadInputs(t *testing.T) {
 
 // TestMainIncomplete: a converted directory missing one tensor and holding
 // one with a wrong shape is reported (exit 2) with file and tensor names.
-func TestMainIncomplete(t *testing.T) {
+func TestDescribeIncomplete(t *testing.T) {
 	dir := writeConverted(t, func(c mapping.Component, infos []tensor.Info) []tensor.Info {
 		switch c {
 		case mapping.ComponentT5:
@@ -135,8 +131,8 @@ func TestMainIncomplete(t *testing.T) {
 		}
 		return infos
 	})
-	code, out, errs := run("--json", dir)
-	require.Equal(t, 2, code)
+	out, errs := describe(dir, Options{}, true)
+	require.NotEmpty(t, errs)
 	t5File := filepath.Join(dir, "t5_encoder_mlx.safetensors")
 	vaeFile := filepath.Join(dir, "vae_mlx.safetensors")
 	require.Contains(t, errs, t5File+": t5: 1 problem(s)")
@@ -165,35 +161,12 @@ func TestMainIncomplete(t *testing.T) {
 	require.Contains(t, out, `"kind": "missing"`)
 }
 
-func TestMainHelp(t *testing.T) {
-	code, out, errs := run("--help")
-	require.Equal(t, 0, code)
-	require.Empty(t, errs)
-	require.Contains(t, out, "usage: inspect [--tensors] [--json] FILE_OR_DIR")
-}
-
-func TestVerifyHook(t *testing.T) {
-	saved := VerifyHook
-	defer func() { VerifyHook = saved }()
-
-	VerifyHook = nil
-	code, _, errs := run("--verify", "somedir")
-	require.Equal(t, 2, code)
-	require.Equal(t, "inspect: verification not built in\n", errs)
-
-	var got []string
-	VerifyHook = func(args []string) int { got = args; return 7 }
-	code, _, _ = run("--verify", "somedir", "--tolerance", "1e-3")
-	require.Equal(t, 7, code)
-	require.Equal(t, []string{"somedir", "--tolerance", "1e-3"}, got)
-}
-
-func TestMainMissingComponentIsIncomplete(t *testing.T) {
+func TestDescribeMissingComponentIsIncomplete(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "release")
 	require.NoError(t, os.CopyFS(dir, os.DirFS(tinyDir)))
 	require.NoError(t, os.Remove(filepath.Join(dir, "models_t5_umt5-xxl-enc-bf16.pth")))
-	code, out, errs := run("--json", dir)
-	require.Equal(t, 2, code)
+	out, errs := describe(dir, Options{}, true)
+	require.NotEmpty(t, errs)
 	require.Contains(t, errs, "no t5 component found")
 	var doc struct {
 		Missing []string `json:"missing_components"`

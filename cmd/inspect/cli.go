@@ -1,17 +1,19 @@
-package inspect
+package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/wanconv/wanconv/inspect"
+	"github.com/wanconv/wanconv/verify"
 )
 
-// VerifyHook runs the verifier for "inspect --verify DIR [flags...]"; args
-// are the arguments after --verify and the result is the exit status. The
-// verify package sets it; while it is nil, --verify reports that
-// verification is not built in.
-var VerifyHook func(args []string) int
+// runVerifier runs the verifier for "inspect --verify DIR [flags...]"; args
+// are the arguments after --verify and the result is the exit status
+// (tests replace it).
+var runVerifier = func(args []string) int { return verify.Main(args, os.Stdout, os.Stderr) }
 
 const usage = `usage: inspect [--tensors] [--json] FILE_OR_DIR
        inspect --verify DIR [verifier flags...]
@@ -28,16 +30,12 @@ inferred architecture and whether the tensor set is complete.
 Exit status: 0 ok, 2 unreadable, invalid or incomplete input, or bad usage.
 `
 
-// Main runs the inspect command; it returns the exit status.
-func Main(args []string, stdout, stderr io.Writer) int {
+// run is the inspect command; it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "--verify" || args[0] == "-verify") {
-		if VerifyHook == nil {
-			fmt.Fprintln(stderr, "inspect: verification not built in")
-			return 2
-		}
-		return VerifyHook(args[1:])
+		return runVerifier(args[1:])
 	}
-	var opt Options
+	var opt inspect.Options
 	var asJSON bool
 	var paths []string
 	for i, a := range args {
@@ -68,35 +66,30 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, fmt.Sprintf("want exactly one FILE_OR_DIR, got %d", len(paths)))
 	}
 
-	rep, err := Inspect(paths[0], opt)
+	rep, err := inspect.Inspect(paths[0], opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "inspect: %v\n", err)
 		return 2
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rep)
+		err = inspect.WriteJSON(stdout, rep)
 	} else {
-		err = WriteText(stdout, rep)
+		err = inspect.WriteText(stdout, rep)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "inspect: writing the report: %v\n", err)
 		return 2
 	}
-	status := 0
-	if errs := rep.Errors(); len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintf(stderr, "inspect: %v\n", e)
-		}
-		status = 2
+	// Failed components, and a directory lacking a whole component, are
+	// invalid or incomplete input.
+	invalid := rep.Invalid()
+	for _, e := range invalid {
+		fmt.Fprintf(stderr, "inspect: %v\n", e)
 	}
-	// A directory lacking a whole component is incomplete input too.
-	for _, c := range rep.MissingComponents {
-		fmt.Fprintf(stderr, "inspect: %s: no %s component found\n", rep.Path, c)
-		status = 2
+	if len(invalid) > 0 {
+		return 2
 	}
-	return status
+	return 0
 }
 
 func usageError(stderr io.Writer, msg string) int {
