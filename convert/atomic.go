@@ -26,11 +26,6 @@ type sink interface {
 	Close() error
 }
 
-// createSink creates an output file; tests replace it to simulate a full disk.
-var createSink = func(path string) (sink, error) {
-	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-}
-
 // errOutDirBusy: another conversion holds OUT_DIR's lock.
 var errOutDirBusy = errors.New("another wanconv run is writing to it")
 
@@ -40,11 +35,13 @@ type staging struct {
 	out             *outDir
 	outDir          string // OUT_DIR as given, for messages
 	name            string // the staging directory's name in OUT_DIR
-	killed          bool   // a test seam stopped the run dead: leave everything as is
+	killed          bool   // env.commitStep stopped the run dead: leave everything as is
+	env             env
 }
 
-// newStaging creates this run's staging directory in the locked OUT_DIR.
-func newStaging(d *outDir) (*staging, error) {
+// newStaging creates this run's staging directory in the locked OUT_DIR;
+// its outputs are created and moved through e.
+func newStaging(d *outDir, e env) (*staging, error) {
 	name, err := d.o.MkdirTemp(stagingPrefix)
 	if err == nil {
 		err = d.o.MkdirAll(filepath.Join(name, "new"))
@@ -52,7 +49,7 @@ func newStaging(d *outDir) (*staging, error) {
 	if err != nil {
 		return nil, inputError(fmt.Errorf("output directory %s is not writable: %w", d.path, err))
 	}
-	return &staging{out: d, outDir: d.path, name: name}, nil
+	return &staging{out: d, outDir: d.path, name: name, env: e}, nil
 }
 
 // rel is where an output (relative name) is staged, relative to OUT_DIR.
@@ -116,7 +113,7 @@ func (st *staging) create(name string) (sink, error) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return nil, err
 	}
-	return createSink(p)
+	return st.env.storage.create(p)
 }
 
 // display is where the file will be once committed (fileStore).

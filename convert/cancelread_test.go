@@ -15,19 +15,17 @@ import (
 // leaves neither OUT_DIR (which it created) nor a staging directory.
 // cmd/wanconv's TestSIGINTEndsABlockedRun sends the real SIGINT.
 func TestCancelEndsABlockedRead(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	orig := openPthSource
-	t.Cleanup(func() { openPthSource = orig })
-	openPthSource = func(o opener, p string) (tensor.Source, error) {
-		s, err := orig(o, p)
-		if err != nil || filepath.Base(p) != srcVAE {
-			return s, err
+	e := withStorage(testStorage{wrapPth: func(p string, s tensor.Source) tensor.Source {
+		if filepath.Base(p) != srcVAE {
+			return s
 		}
-		return blockingSource{SectionSource: s.(tensor.SectionSource), ctx: ctx, entered: cancel}, nil
-	}
+		return blockingSource{SectionSource: s.(tensor.SectionSource), ctx: ctx, entered: cancel}
+	}})
 	base := t.TempDir()
-	_, err := Convert(ctx, Options{SrcDir: tinyDir, OutDir: filepath.Join(base, "a", "out")})
+	_, err := convertIn(ctx, Options{SrcDir: tinyDir, OutDir: filepath.Join(base, "a", "out")}, e)
 	require.ErrorIs(t, err, context.Canceled)
 	require.NoDirExists(t, filepath.Join(base, "a"))
 }

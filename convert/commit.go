@@ -46,17 +46,9 @@ type journal struct {
 	New []string `json:"new"` // staged outputs, placed in this order
 }
 
-// commitHook is called before every commit step with its name ("journal",
-// "mark", "aside <file>", "place <file>", "sync", "cleanup"). A non-nil
-// error stops the run dead at that point, as a kill -9 would (nothing is
-// cleaned up); tests use it to kill at every step.
-var commitHook = func(step string) error { return nil }
-
-// renameInto is the rename of the aside and place steps (tests make it fail).
-var renameInto = func(o *safefs.OutDir, from, to string) error { return o.Rename(from, to) }
-
 // commit moves the staged outputs (names, slash-separated) into OUT_DIR,
-// replacing the files of prev that exist.
+// replacing the files of prev that exist; st.env observes every step
+// (commitStep) and does the renames of the aside and place steps.
 func (st *staging) commit(prev, names []string) error {
 	o := st.out.o
 	j := journal{New: names}
@@ -68,7 +60,10 @@ func (st *staging) commit(prev, names []string) error {
 		}
 	}
 	step := func(s string) error {
-		if err := commitHook(s); err != nil {
+		if st.env.commitStep == nil {
+			return nil
+		}
+		if err := st.env.commitStep(s); err != nil {
 			st.killed = true
 			return err
 		}
@@ -105,7 +100,7 @@ func (st *staging) commit(prev, names []string) error {
 		if err := o.MkdirAll(path.Dir(aside)); err != nil {
 			return st.rollback(j, err)
 		}
-		if err := renameInto(o, p, aside); err != nil {
+		if err := st.env.storage.rename(o, p, aside); err != nil {
 			return st.rollback(j, fmt.Errorf("setting aside the previous %s: %w", p, err))
 		}
 	}
@@ -119,7 +114,7 @@ func (st *staging) commit(prev, names []string) error {
 		if err := o.MkdirAll(path.Dir(p)); err != nil {
 			return st.rollback(j, err)
 		}
-		if err := renameInto(o, path.Join(recoveryDir, "new", p), p); err != nil {
+		if err := st.env.storage.rename(o, path.Join(recoveryDir, "new", p), p); err != nil {
 			return st.rollback(j, fmt.Errorf("moving %s into place: %w", p, err))
 		}
 	}

@@ -36,6 +36,11 @@ type Summary struct {
 // type *InputError mean bad usage or a bad checkpoint; a cancelled ctx
 // returns context.Canceled and leaves no temporary files.
 func Convert(ctx context.Context, opt Options) (*Summary, error) {
+	return convertIn(ctx, opt, realEnv())
+}
+
+// convertIn is Convert reading, writing and committing through e.
+func convertIn(ctx context.Context, opt Options, e env) (*Summary, error) {
 	start := time.Now()
 	r, err := opt.resolve()
 	if err != nil {
@@ -72,7 +77,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	inv, err := takeInventory(ctx, src)
+	inv, err := takeInventory(ctx, src, e.storage)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +99,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	st, err := newStaging(out)
+	st, err := newStaging(out, e)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +118,7 @@ func Convert(ctx context.Context, opt Options) (*Summary, error) {
 		pw = nil
 	}
 	prog := newProgress(pw, r.ProgressBar, cp.totalSize)
-	written, warnings, err := writeTensorFiles(ctx, cp, inv.sources, st, prog)
+	written, warnings, err := writeTensorFiles(ctx, cp, inv.sources, st, e.limits, prog)
 	prog.finish()
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ var expectedOutputs = []string{
 }
 
 func TestConvertKeepIsBitExact(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	sum, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, DType: "keep"})
 	require.NoError(t, err)
@@ -96,6 +97,7 @@ func refRoundBF16(x float32) uint16 {
 // TestConvertDefaultPolicy: without --dtype the DiT and T5 become bfloat16
 // and the VAE float32 (its source dtype here, so its bytes are unchanged).
 func TestConvertDefaultPolicy(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
 	require.NoError(t, err)
@@ -116,6 +118,7 @@ func TestConvertDefaultPolicy(t *testing.T) {
 }
 
 func TestConvertBF16RoundsToNearestEven(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, DType: "bfloat16"})
 	require.NoError(t, err)
@@ -162,6 +165,7 @@ func TestConvertBF16RoundsToNearestEven(t *testing.T) {
 }
 
 func TestConvertComponentDTypeOverrides(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, DType: "float16", ComponentDType: map[string]string{"t5": "float32", "vae": "keep"}})
 	require.NoError(t, err)
@@ -179,6 +183,7 @@ func TestConvertComponentDTypeOverrides(t *testing.T) {
 }
 
 func TestConvertShardsDiT(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	const max = 300_000
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 300_000})
@@ -220,6 +225,7 @@ func TestConvertShardsDiT(t *testing.T) {
 }
 
 func TestConvertIsDeterministic(t *testing.T) {
+	t.Parallel()
 	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	for _, out := range []string{a, b} {
 		_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 1_000_000})
@@ -239,6 +245,7 @@ func TestConvertIsDeterministic(t *testing.T) {
 }
 
 func TestConvertRefusesExistingOutputsWithoutForce(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 300_000})
 	require.NoError(t, err)
@@ -266,16 +273,15 @@ func TestConvertRefusesExistingOutputsWithoutForce(t *testing.T) {
 type plainSource struct{ tensor.Source }
 
 func TestSourcesWithoutSectionsGiveSameBytes(t *testing.T) {
+	t.Parallel()
 	normal := filepath.Join(t.TempDir(), "normal")
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: normal})
 	require.NoError(t, err)
 
-	origST, origPth := openSafetensorsSource, openPthSource
-	t.Cleanup(func() { openSafetensorsSource, openPthSource = origST, origPth })
-	openSafetensorsSource = func(o opener, p string) (tensor.Source, error) { s, err := origST(o, p); return plainSource{s}, err }
-	openPthSource = func(o opener, p string) (tensor.Source, error) { s, err := origPth(o, p); return plainSource{s}, err }
+	hide := func(_ string, s tensor.Source) tensor.Source { return plainSource{s} }
+	e := withStorage(testStorage{wrapPth: hide, wrapSafetensors: hide})
 	plain := filepath.Join(t.TempDir(), "plain")
-	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: plain})
+	_, err = convertIn(context.Background(), Options{SrcDir: tinyDir, OutDir: plain}, e)
 	require.NoError(t, err)
 	for _, f := range []string{layout.Wanconv.VAE, layout.Wanconv.T5, "wan_model_mlx.safetensors", outManifest} {
 		a, err := os.ReadFile(filepath.Join(normal, f))

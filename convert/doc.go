@@ -19,7 +19,7 @@
 // size, because a conv weight's output channel is contiguous in both layouts
 // and transforms run on whole channels; only a tensor that its reader cannot
 // hand out in place (deflated or strided .pth storage) is read whole, up to
-// maxTensorBuffer.
+// defaultMaxTensorBuffer.
 //
 // The release is read through internal/safefs (regular files only, links
 // only inside the release); OUT_DIR is locked before anything is looked at

@@ -34,6 +34,7 @@ func requireBadInput(t *testing.T, release string, want ...string) {
 }
 
 func TestMissingComponentFile(t *testing.T) {
+	t.Parallel()
 	rel := copyTree(t, tinyDir)
 	require.NoError(t, os.Remove(filepath.Join(rel, srcVAE)))
 	requireBadInput(t, rel, "Wan2.2_VAE.pth", "missing")
@@ -48,6 +49,7 @@ func TestMissingComponentFile(t *testing.T) {
 }
 
 func TestShapeContradictingArchitecture(t *testing.T) {
+	t.Parallel()
 	rel := copyTree(t, tinyDir)
 	ts := ditTensors(t, rel)
 	for i, td := range ts {
@@ -62,6 +64,7 @@ func TestShapeContradictingArchitecture(t *testing.T) {
 }
 
 func TestExtraTensor(t *testing.T) {
+	t.Parallel()
 	rel := copyTree(t, tinyDir)
 	ts := ditTensors(t, rel)
 	extra := tensorData{info: tensor.Info{Name: "blocks.0.extra.weight", DType: tensor.F32, Shape: []int64{2}}, data: make([]byte, 8)}
@@ -70,6 +73,7 @@ func TestExtraTensor(t *testing.T) {
 }
 
 func TestCorruptShard(t *testing.T) {
+	t.Parallel()
 	rel := copyTree(t, tinyDir)
 	shard := filepath.Join(rel, "diffusion_pytorch_model-00002-of-00002.safetensors")
 	st, err := os.Stat(shard)
@@ -83,6 +87,7 @@ func TestCorruptShard(t *testing.T) {
 }
 
 func TestOutputDirNotWritable(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: filepath.Join(file, "out")})
@@ -106,31 +111,20 @@ func TestOutputDirNotWritable(t *testing.T) {
 	require.Empty(t, treeFiles(t, ro))
 }
 
-// withSink replaces createSink for one test.
-func withSink(t *testing.T, wrap func(sink) sink) {
-	orig := createSink
-	createSink = func(p string) (sink, error) {
-		s, err := orig(p)
-		if err != nil {
-			return nil, err
-		}
-		return wrap(s), nil
-	}
-	t.Cleanup(func() { createSink = orig })
-}
-
 func TestDiskFullLeavesNothing(t *testing.T) {
+	t.Parallel()
 	// limit: bytes the "disk" takes before failing; failing: the file being written then.
 	for limit, failing := range map[int64]string{0: layout.Wanconv.DiTSingle(), 100_000: layout.Wanconv.DiTSingle(), 2_000_000: layout.Wanconv.VAE} {
 		t.Run(failing, func(t *testing.T) {
+			t.Parallel()
 			var total int64
-			withSink(t, func(s sink) sink {
+			e := sinkEnv(func(s sink) sink {
 				// the budget is shared by all files of the run
 				fs := &failingSink{sink: s, limit: limit - total, err: syscall.ENOSPC}
 				return &countingSink{failingSink: fs, total: &total}
 			})
 			out := t.TempDir() // exists beforehand: must be left empty
-			_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+			_, err := convertIn(context.Background(), Options{SrcDir: tinyDir, OutDir: out}, e)
 			requireFailure(t, err)
 			require.ErrorContains(t, err, "writing "+filepath.Join(out, failing)+": no space left on device")
 			require.Empty(t, treeFiles(t, out), "limit %d", limit)
@@ -167,13 +161,15 @@ func (c *cancellingSink) WriteAt(p []byte, off int64) (int, error) {
 }
 
 func TestCancellationRemovesTempFiles(t *testing.T) {
+	t.Parallel()
 	for _, after := range []int{1, 5, 40} {
 		t.Run(fmt.Sprint("after write ", after), func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			withSink(t, func(s sink) sink { return &cancellingSink{sink: s, cancel: cancel, after: after} })
+			e := sinkEnv(func(s sink) sink { return &cancellingSink{sink: s, cancel: cancel, after: after} })
 			out := filepath.Join(t.TempDir(), "out")
-			_, err := Convert(ctx, Options{SrcDir: tinyDir, OutDir: out})
+			_, err := convertIn(ctx, Options{SrcDir: tinyDir, OutDir: out}, e)
 			require.ErrorIs(t, err, context.Canceled)
 			require.NoDirExists(t, out)
 		})
@@ -183,6 +179,7 @@ func TestCancellationRemovesTempFiles(t *testing.T) {
 // TestOutDirIsSourceThroughSymlink: a symbolic link to the source is still
 // the source, even with --force.
 func TestOutDirIsSourceThroughSymlink(t *testing.T) {
+	t.Parallel()
 	src := copyTree(t, tinyDir)
 	link := filepath.Join(t.TempDir(), "link")
 	require.NoError(t, os.Symlink(src, link))
@@ -194,6 +191,7 @@ func TestOutDirIsSourceThroughSymlink(t *testing.T) {
 }
 
 func TestFloat16OverflowWarnsAndContinues(t *testing.T) {
+	t.Parallel()
 	rel := copyTree(t, tinyDir)
 	ts := ditTensors(t, rel)
 	for i, td := range ts {
@@ -218,9 +216,10 @@ type syncFailingSink struct{ sink }
 func (s syncFailingSink) Sync() error { return syscall.EIO }
 
 func TestFlushFailureLeavesNothing(t *testing.T) {
-	withSink(t, func(s sink) sink { return syncFailingSink{s} })
+	t.Parallel()
+	e := sinkEnv(func(s sink) sink { return syncFailingSink{s} })
 	out := t.TempDir()
-	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+	_, err := convertIn(context.Background(), Options{SrcDir: tinyDir, OutDir: out}, e)
 	requireFailure(t, err)
 	require.Regexp(t, "flushing "+regexp.QuoteMeta(out)+"/[a-z0-9_-]+\\.safetensors: input/output error", err.Error())
 	require.Empty(t, treeFiles(t, out))
@@ -247,17 +246,12 @@ func (s shortSource) Section(name string) (tensor.SectionReader, bool, error) {
 }
 
 func TestReadFailureMidStreamIsBadInput(t *testing.T) {
-	orig := openPthSource
-	t.Cleanup(func() { openPthSource = orig })
-	openPthSource = func(o opener, p string) (tensor.Source, error) {
-		s, err := orig(o, p)
-		if err != nil {
-			return nil, err
-		}
-		return shortSource{SectionSource: s.(tensor.SectionSource), victim: "encoder.conv1.weight"}, nil
-	}
+	t.Parallel()
+	e := withStorage(testStorage{wrapPth: func(_ string, s tensor.Source) tensor.Source {
+		return shortSource{SectionSource: s.(tensor.SectionSource), victim: "encoder.conv1.weight"}
+	}})
 	out := t.TempDir()
-	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+	_, err := convertIn(context.Background(), Options{SrcDir: tinyDir, OutDir: out}, e)
 	requireInputError(t, err)
 	require.ErrorContains(t, err, srcVAE+": tensor encoder.conv1.weight: reading")
 	require.ErrorContains(t, err, "unexpected EOF")
@@ -268,22 +262,21 @@ func TestReadFailureMidStreamIsBadInput(t *testing.T) {
 // --force replaces an earlier conversion, the earlier outputs come back
 // byte for byte and no staging directory is left.
 func TestForceCommitFailureRestoresPreviousOutputs(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 600_000})
 	require.NoError(t, err)
 	before := snapshot(t, out)
 
 	calls := 0
-	orig := renameInto
-	renameInto = func(o *safefs.OutDir, from, to string) error {
+	e := withStorage(testStorage{renameWith: func(_ *safefs.OutDir, _, _ string, next func() error) error {
 		calls++
 		if calls == 3 {
 			return errors.New("simulated rename failure")
 		}
-		return orig(o, from, to)
-	}
-	defer func() { renameInto = orig }()
-	_, err = Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Force: true})
+		return next()
+	}})
+	_, err = convertIn(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Force: true}, e)
 	require.Error(t, err)
 	require.ErrorContains(t, err, "simulated rename failure")
 	require.Equal(t, before, snapshot(t, out), "the previous (sharded) outputs are back")
@@ -308,6 +301,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 // TestStaleStagingIsRemoved: a staging directory left by a killed run is
 // removed by the next run (which holds OUT_DIR's lock), and said so.
 func TestStaleStagingIsRemoved(t *testing.T) {
+	t.Parallel()
 	if !canLockDirs {
 		t.Skip("directories cannot be locked on this platform; stale staging is left alone")
 	}
@@ -328,6 +322,7 @@ func TestStaleStagingIsRemoved(t *testing.T) {
 // TestConcurrentRunIsRefused: while one run holds OUT_DIR, another is
 // refused with exit 2 and touches nothing.
 func TestConcurrentRunIsRefused(t *testing.T) {
+	t.Parallel()
 	if !canLockDirs {
 		t.Skip("directories cannot be locked on this platform")
 	}

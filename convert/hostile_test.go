@@ -23,6 +23,7 @@ import (
 // T5 .pth, config.json or a tokenizer file is refused at once with exit 2
 // naming it; without O_NONBLOCK each of these would hang in open(2).
 func TestHostileFIFOs(t *testing.T) {
+	t.Parallel()
 	for _, rel := range []string{
 		"diffusion_pytorch_model-00002-of-00002.safetensors",
 		srcDiTIndex,
@@ -32,6 +33,7 @@ func TestHostileFIFOs(t *testing.T) {
 		filepath.Join(srcTokenizer, "special_tokens_map.json"),
 	} {
 		t.Run(filepath.Base(rel), func(t *testing.T) {
+			t.Parallel()
 			r := copyTree(t, tinyDir)
 			p := filepath.Join(r, rel)
 			require.NoError(t, os.Remove(p))
@@ -44,6 +46,7 @@ func TestHostileFIFOs(t *testing.T) {
 // TestHostileLinksOutsideRelease (class 1, 2): links to files outside the
 // release (a secret, /dev/zero) are never read nor published.
 func TestHostileLinksOutsideRelease(t *testing.T) {
+	t.Parallel()
 	secret := filepath.Join(t.TempDir(), "shadow")
 	require.NoError(t, os.WriteFile(secret, []byte("root:secret"), 0o600))
 	for _, c := range []struct{ rel, target string }{
@@ -56,6 +59,7 @@ func TestHostileLinksOutsideRelease(t *testing.T) {
 		{"diffusion_pytorch_model-00001-of-00002.safetensors", secret},
 	} {
 		t.Run(c.rel+"→"+c.target, func(t *testing.T) {
+			t.Parallel()
 			r := copyTree(t, tinyDir)
 			p := filepath.Join(r, c.rel)
 			_ = os.Remove(p)
@@ -73,6 +77,7 @@ func TestHostileLinksOutsideRelease(t *testing.T) {
 // stays inside the release is read, and published as a regular file; the
 // tokenizer folder itself may be such a link.
 func TestLinksInsideReleaseAreFollowed(t *testing.T) {
+	t.Parallel()
 	r := copyTree(t, tinyDir)
 	require.NoError(t, os.Rename(filepath.Join(r, "google"), filepath.Join(r, "tokenizers")))
 	require.NoError(t, os.Mkdir(filepath.Join(r, "google"), 0o755))
@@ -105,6 +110,7 @@ func TestLinksInsideReleaseAreFollowed(t *testing.T) {
 // TestHostileTokenizerEntries (class 11): a FIFO or device inside the
 // tokenizer folder, or a link there to a directory outside, is bad input.
 func TestHostileTokenizerEntries(t *testing.T) {
+	t.Parallel()
 	r := copyTree(t, tinyDir)
 	require.NoError(t, os.Symlink(t.TempDir(), filepath.Join(r, srcTokenizer, "dir")))
 	requireBadInput(t, r, filepath.Join(r, srcTokenizer, "dir"), "leads outside")
@@ -126,6 +132,7 @@ func TestHostileTokenizerEntries(t *testing.T) {
 // TestNoWritesThroughLinksInOutDir (class 3): OUT_DIR/google linked to
 // another folder: --force neither deletes nor writes there.
 func TestNoWritesThroughLinksInOutDir(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
 	require.NoError(t, err)
@@ -149,6 +156,7 @@ func TestNoWritesThroughLinksInOutDir(t *testing.T) {
 // that look like outputs survive --force; a file no manifest lists is
 // never overwritten.
 func TestForceReplacesOnlyWhatTheManifestLists(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out, MaxShardSize: 600_000})
 	require.NoError(t, err)
@@ -193,6 +201,7 @@ func TestForceReplacesOnlyWhatTheManifestLists(t *testing.T) {
 // TestOutDirNestedWithSource (class 5): OUT_DIR inside the source tree, or
 // the source inside OUT_DIR, is refused even with --force.
 func TestOutDirNestedWithSource(t *testing.T) {
+	t.Parallel()
 	r := copyTree(t, tinyDir)
 	before := snapshot(t, r)
 	for _, out := range []string{filepath.Join(r, srcTokenizer), filepath.Join(r, "google"), filepath.Join(r, "new", "out")} {
@@ -220,24 +229,22 @@ func TestOutDirNestedWithSource(t *testing.T) {
 // committing, a second run without --force is refused as busy; once the
 // first is done, the second sees its outputs and refuses to replace them.
 func TestLockIsTakenBeforeTheExistingOutputsCheck(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	reached, resume := make(chan struct{}), make(chan struct{})
-	orig := commitHook
-	commitHook = func(step string) error {
+	paused := commitEnv(func(step string) error {
 		if step == "journal" {
 			close(reached)
 			<-resume
 		}
 		return nil
-	}
-	t.Cleanup(func() { commitHook = orig })
+	})
 	first := make(chan error)
 	go func() {
-		_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
+		_, err := convertIn(context.Background(), Options{SrcDir: tinyDir, OutDir: out}, paused)
 		first <- err
 	}()
 	<-reached
-	commitHook = orig
 	_, err := Convert(context.Background(), Options{SrcDir: tinyDir, OutDir: out})
 	requireInputError(t, err)
 	require.ErrorContains(t, err, "another wanconv run is writing to it")
@@ -251,6 +258,7 @@ func TestLockIsTakenBeforeTheExistingOutputsCheck(t *testing.T) {
 // TestHugeSparseConfigIsRefused (class 8): a 1 GB (sparse) config.json is
 // refused by its size before anything is read.
 func TestHugeSparseConfigIsRefused(t *testing.T) {
+	t.Parallel()
 	r := copyTree(t, tinyDir)
 	require.NoError(t, os.Truncate(filepath.Join(r, srcConfig), 1<<30))
 	requireBadInput(t, r, filepath.Join(r, srcConfig), "file too large", "1073741824 bytes, at most 1048576 read")
@@ -291,21 +299,27 @@ func repackZip(t *testing.T, path string, method uint16, dup string) {
 // past it the run fails naming file and tensor. Under the default cap the
 // same release converts.
 func TestTensorBufferIsCapped(t *testing.T) {
+	t.Parallel()
 	r := copyTree(t, tinyDir)
 	repackZip(t, filepath.Join(r, srcVAE), zip.Deflate, "")
-	orig := maxTensorBuffer
-	maxTensorBuffer = 4096
-	t.Cleanup(func() { maxTensorBuffer = orig })
-	requireBadInput(t, r, filepath.Join(r, srcVAE)+": tensor ", "is stored compressed or non-contiguous", "more than the 4096 allowed")
-
-	maxTensorBuffer = orig
+	small := realEnv()
+	small.limits.maxTensorBuffer = 4096
 	out := filepath.Join(t.TempDir(), "out")
-	_, err := Convert(context.Background(), Options{SrcDir: r, OutDir: out})
+	_, err := convertIn(context.Background(), Options{SrcDir: r, OutDir: out}, small)
+	requireInputError(t, err)
+	for _, w := range []string{filepath.Join(r, srcVAE) + ": tensor ", "is stored compressed or non-contiguous", "more than the 4096 allowed"} {
+		require.ErrorContains(t, err, w)
+	}
+	require.NoDirExists(t, out, "validation failures must not create OUT_DIR")
+
+	out = filepath.Join(t.TempDir(), "out")
+	_, err = Convert(context.Background(), Options{SrcDir: r, OutDir: out})
 	require.NoError(t, err)
 }
 
 // TestDuplicateZipEntryIsBadInput (class 9).
 func TestDuplicateZipEntryIsBadInput(t *testing.T) {
+	t.Parallel()
 	r := copyTree(t, tinyDir)
 	zr, err := zip.OpenReader(filepath.Join(r, srcT5))
 	require.NoError(t, err)
@@ -325,6 +339,7 @@ func TestDuplicateZipEntryIsBadInput(t *testing.T) {
 // no a/ behind (--max-shard-size below one byte: cmd/wanconv's
 // TestSmallerHostileCases).
 func TestFailedRunLeavesNoParents(t *testing.T) {
+	t.Parallel()
 	r := copyTree(t, tinyDir)
 	require.NoError(t, os.Remove(filepath.Join(r, srcVAE)))
 	base := t.TempDir()

@@ -83,8 +83,9 @@ func (inv *inventory) close() {
 // file is read through root: regular files only, links only when they stay
 // inside the release. Which files make the release is package layout's
 // (DetectRelease: TI2V-5B, or the two experts of T2V/I2V-A14B). All
-// problems found are reported together.
-func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err error) {
+// problems found are reported together. The checkpoints are opened through
+// st.
+func takeInventory(ctx context.Context, root *safefs.Root, st storage) (_ *inventory, err error) {
 	dir := root.Dir()
 	inv := &inventory{srcDir: dir, root: root, sources: sourceSet{}, paths: map[part]string{},
 		configs: map[part][]byte{}, configPaths: map[part]string{}, ditConfigs: map[string]bool{}}
@@ -153,10 +154,10 @@ func takeInventory(ctx context.Context, root *safefs.Root) (_ *inventory, err er
 	}
 	var open []opening
 	for i, d := range rel.DiTs {
-		open = append(open, opening{inv.parts[i], filepath.Join(dir, filepath.FromSlash(d.Checkpoint)), openSafetensorsSource})
+		open = append(open, opening{inv.parts[i], filepath.Join(dir, filepath.FromSlash(d.Checkpoint)), st.openSafetensors})
 	}
-	open = append(open, opening{partOf(mapping.ComponentT5), filepath.Join(dir, rel.T5), openPthSource},
-		opening{partOf(mapping.ComponentVAE), filepath.Join(dir, rel.VAE), openPthSource})
+	open = append(open, opening{partOf(mapping.ComponentT5), filepath.Join(dir, rel.T5), st.openPth},
+		opening{partOf(mapping.ComponentVAE), filepath.Join(dir, rel.VAE), st.openPth})
 	for _, o := range open {
 		inv.paths[o.p] = o.path
 		rp, _ := filepath.Rel(dir, o.path)

@@ -55,18 +55,23 @@ func commitSteps(t *testing.T, oldOut string) []string {
 	t.Helper()
 	out := copyTree(t, oldOut)
 	var steps []string
-	withCommitHook(t, func(s string) error { steps = append(steps, s); return nil })
-	_, err := Convert(context.Background(), into(newOpt, out))
+	e := commitEnv(func(s string) error { steps = append(steps, s); return nil })
+	_, err := convertIn(context.Background(), into(newOpt, out), e)
 	require.NoError(t, err)
 	require.Contains(t, steps, "aside "+outManifest)
 	require.Equal(t, "place "+outManifest, steps[len(steps)-3], "the manifest is placed last")
 	return steps
 }
 
-func withCommitHook(t *testing.T, hook func(string) error) {
-	orig := commitHook
-	commitHook = hook
-	t.Cleanup(func() { commitHook = orig })
+// killAt is the real environment stopping the run dead with err before
+// the commit step named step.
+func killAt(step string, err error) env {
+	return commitEnv(func(s string) error {
+		if s == step {
+			return err
+		}
+		return nil
+	})
 }
 
 // requireOldNewOrRecovery checks the state right after a kill.
@@ -107,6 +112,7 @@ func wantAfter(step string) string {
 }
 
 func TestKillAtEveryCommitStep(t *testing.T) {
+	t.Parallel()
 	if !canLockDirs {
 		t.Skip("recovery needs the OUT_DIR lock")
 	}
@@ -114,16 +120,10 @@ func TestKillAtEveryCommitStep(t *testing.T) {
 	steps := commitSteps(t, oldOut)
 	for _, step := range steps {
 		t.Run(step, func(t *testing.T) {
+			t.Parallel()
 			out := copyTree(t, oldOut)
-			withCommitHook(t, func(s string) error {
-				if s == step {
-					return errKilled
-				}
-				return nil
-			})
-			_, err := Convert(context.Background(), into(newOpt, out))
+			_, err := convertIn(context.Background(), into(newOpt, out), killAt(step, errKilled))
 			require.ErrorIs(t, err, errKilled)
-			commitHook = func(string) error { return nil }
 			requireOldNewOrRecovery(t, out, oldSet, newSet, step)
 
 			// the next run fails (no --force, outputs exist) but recovers first
@@ -142,6 +142,7 @@ func TestKillAtEveryCommitStep(t *testing.T) {
 // re-executed) with SIGKILL in the middle of placing the new files and
 // after all of them are placed.
 func TestKill9DuringCommit(t *testing.T) {
+	t.Parallel()
 	if !canLockDirs {
 		t.Skip("recovery needs the OUT_DIR lock")
 	}
@@ -172,14 +173,14 @@ func TestKillChild(t *testing.T) {
 		t.Skip("only run re-executed by TestKill9DuringCommit")
 	}
 	out := os.Getenv("WANCONV_KILL_OUT")
-	commitHook = func(s string) error {
+	dies := commitEnv(func(s string) error {
 		if s == step {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			select {}
 		}
 		return nil
-	}
-	_, err := Convert(context.Background(), into(newOpt, out))
+	})
+	_, err := convertIn(context.Background(), into(newOpt, out), dies)
 	t.Fatalf("conversion finished (error: %v) without reaching step %q", err, step)
 }
 

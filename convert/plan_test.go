@@ -211,7 +211,7 @@ func TestWriterExecutesPlan(t *testing.T) {
 		require.NoError(t, err)
 		cp := &conversionPlan{files: []*plannedFile{f}, totalSize: f.size}
 		store := &memStore{files: map[string]*memFile{}}
-		written, warnings, err := writeTensorFiles(context.Background(), cp, sources, store, newProgress(nil, false, cp.totalSize))
+		written, warnings, err := writeTensorFiles(context.Background(), cp, sources, store, defaultLimits(), newProgress(nil, false, cp.totalSize))
 		require.NoError(t, err)
 		require.Empty(t, warnings)
 		got := store.files["x.safetensors"].b
@@ -245,6 +245,6 @@ func TestWriterCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, _, err = writeTensorFiles(ctx, &conversionPlan{files: []*plannedFile{f}}, sourceSet{partOf(mapping.ComponentDiT): src},
-		&memStore{files: map[string]*memFile{}}, newProgress(nil, false, f.size))
+		&memStore{files: map[string]*memFile{}}, defaultLimits(), newProgress(nil, false, f.size))
 	require.ErrorIs(t, err, context.Canceled)
 }

@@ -17,6 +17,7 @@ type producer struct {
 	out      chan<- chunk
 	pool     chan []byte
 	sources  sourceSet
+	limits   limits
 	in       []byte // read buffer for transformed tensors
 	scratch  []byte // permutation buffer when a cast follows
 	warnings []string
@@ -92,9 +93,9 @@ func (p *producer) reader(src tensor.Source, t *plannedTensor) (func(dst []byte,
 			}, nil
 		}
 	}
-	if n := t.info.NumBytes(); n > maxTensorBuffer {
+	if n := t.info.NumBytes(); n > p.limits.maxTensorBuffer {
 		return nil, inputError(fmt.Errorf("%s: tensor %s is stored compressed or non-contiguous, so converting it needs a %d-byte buffer, more than the %d allowed; re-save the checkpoint with torch.save (uncompressed, contiguous tensors)",
-			src.Path(), t.info.Name, n, int64(maxTensorBuffer)))
+			src.Path(), t.info.Name, n, p.limits.maxTensorBuffer))
 	}
 	whole := make([]byte, t.info.NumBytes())
 	if err := src.ReadTensor(t.info.Name, whole); err != nil {

@@ -25,10 +25,6 @@ import (
 // words are written and then emitted, so every file is still written in
 // offset order. splitShards never separates the three.
 
-// quantBlockBytes is the source bytes quantized per block (whole rows, at
-// least one); tests lower it to exercise many blocks on small tensors.
-var quantBlockBytes = chunkBytes
-
 // quantRole tells which part of a quantized Linear a planned tensor is.
 type quantRole int
 
@@ -124,7 +120,7 @@ func (p *producer) quantized(fi int, ts []plannedTensor) error {
 	q, out := w.quant, ts[1].dtype
 	rows, cols := int(w.info.Shape[0]), int(w.info.Shape[1])
 	rowBytes := cols * w.info.DType.Size()
-	block := quant.BlockRows(cols, w.info.DType, quantBlockBytes)
+	block := quant.BlockRows(cols, w.info.DType, p.limits.quantBlockBytes)
 	_, scaleRow := q.Sizes(1, cols, out)
 	scales, biases := make([]byte, rows*scaleRow), make([]byte, rows*scaleRow)
 	hw := sha256.New()

@@ -181,7 +181,7 @@ func TestQuantizeFullWidthThroughWriter(t *testing.T) {
 		require.NoError(t, err)
 		cp := &conversionPlan{files: []*plannedFile{f}, totalSize: f.size}
 		store := &memStore{files: map[string]*memFile{}}
-		written, _, err := writeTensorFiles(context.Background(), cp, sourceSet{partOf(mapping.ComponentDiT): memSectionSource{src}}, store, newProgress(nil, false, f.size))
+		written, _, err := writeTensorFiles(context.Background(), cp, sourceSet{partOf(mapping.ComponentDiT): memSectionSource{src}}, store, defaultLimits(), newProgress(nil, false, f.size))
 		require.NoError(t, err)
 		data := store.files["q.safetensors"].b
 		for i, pt := range f.tensors {

@@ -83,17 +83,18 @@ func manifestFile(t *testing.T, m layout.ManifestDoc, path string) layout.Manife
 }
 
 // TestConvertQuantized: --quantize 4 in the default layout streams the
-// Linears in one-row blocks (quantBlockBytes lowered) and writes exactly
+// Linears in one-row blocks (limits.quantBlockBytes lowered) and writes exactly
 // the quantized parts; T5 and VAE are untouched; config.json is the
 // release's plus the quantization object; the manifest records it and
 // counts each quantized Linear's parameters once.
 func TestConvertQuantized(t *testing.T) {
-	saved := quantBlockBytes
-	quantBlockBytes = 1 // one row per block: 256 blocks for an FFN weight
-	t.Cleanup(func() { quantBlockBytes = saved })
+	t.Parallel()
+	rows := realEnv()
+	rows.limits.quantBlockBytes = 1 // one row per block: 256 blocks for an FFN weight
 	p := quant.Params{Bits: 4, GroupSize: 64}
 	out := filepath.Join(t.TempDir(), "q4")
-	require.NoError(t, convertWith(out, Options{Quantize: 4}))
+	_, err := convertIn(context.Background(), Options{SrcDir: tinyDir, OutDir: out, Quiet: true, Quantize: 4}, rows)
+	require.NoError(t, err)
 	dense := filepath.Join(t.TempDir(), "dense")
 	require.NoError(t, convertWith(dense, Options{}))
 
@@ -124,6 +125,7 @@ func TestConvertQuantized(t *testing.T) {
 // TestConvertQuantizedMLXVideo: 8-bit, group 32, float32 DiT in
 // mlx-video's names; its config.json gains the quantization object.
 func TestConvertQuantizedMLXVideo(t *testing.T) {
+	t.Parallel()
 	p := quant.Params{Bits: 8, GroupSize: 32}
 	out := filepath.Join(t.TempDir(), "mv8")
 	f32 := map[string]string{"dit": "float32"}
@@ -150,6 +152,7 @@ func TestConvertQuantizedMLXVideo(t *testing.T) {
 // TestConvertQuantizedShards: with tiny shards each Linear's three parts
 // still share one file.
 func TestConvertQuantizedShards(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "q")
 	require.NoError(t, convertWith(out, Options{Quantize: 8, MaxShardSize: 20_000}))
 	raw, err := os.ReadFile(filepath.Join(out, layout.Wanconv.DiTIndex()))
@@ -178,6 +181,7 @@ func TestConvertQuantizedShards(t *testing.T) {
 // the group size does not divide are refused (exit 2 of cmd/wanconv) before
 // anything is written; the message names the file and the tensor.
 func TestQuantizeBadInput(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		o   Options
 		msg string
@@ -235,6 +239,7 @@ func convertWith(out string, o Options) error {
 }
 
 func TestWithQuantization(t *testing.T) {
+	t.Parallel()
 	q := layout.Quantization{GroupSize: 128, Bits: 8}
 	for in, want := range map[string]string{
 		"{\"a\": 1}\n":           "{\"a\": 1,\n  \"quantization\": {\"group_size\": 128, \"bits\": 8}\n}\n",
@@ -260,6 +265,7 @@ func TestWithQuantization(t *testing.T) {
 
 // splitShards treats a Linear's weight, scales and biases as one unit.
 func TestSplitShardsKeepsQuantizedParts(t *testing.T) {
+	t.Parallel()
 	mk := func(name string, size int64, r quantRole) plannedTensor {
 		return plannedTensor{target: name, size: size, role: r}
 	}

@@ -34,13 +34,13 @@ const (
 	poolSize   = 6
 )
 
-// maxTensorBuffer caps the whole-tensor buffer of a tensor that cannot be
+// defaultMaxTensorBuffer caps the whole-tensor buffer of a tensor that cannot be
 // read in place (a deflated zip entry or a strided view): its size is what
 // the file claims, not what it holds, so it is bounded independently. The
 // tensors of real Wan2.2 releases are all read in place; even so the cap
 // is above the largest TI2V-5B VAE tensor (decoder.middle.0.residual.2.weight,
 // 113 MB of float32, golden/wan2.2-ti2v-5b.inventory.json).
-var maxTensorBuffer int64 = 256 << 20
+const defaultMaxTensorBuffer int64 = 256 << 20
 
 // chunk is a piece of one output file.
 type chunk struct {
@@ -70,8 +70,8 @@ type writtenFile struct {
 	tensorSHA256 map[string]string
 }
 
-// writeTensorFiles writes every planned file into the store.
-func writeTensorFiles(ctx context.Context, cp *conversionPlan, sources sourceSet, store fileStore, prog *progress) ([]writtenFile, []string, error) {
+// writeTensorFiles writes every planned file into the store, within lim.
+func writeTensorFiles(ctx context.Context, cp *conversionPlan, sources sourceSet, store fileStore, lim limits, prog *progress) ([]writtenFile, []string, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	toWrite := make(chan chunk, poolSize)
@@ -80,7 +80,7 @@ func writeTensorFiles(ctx context.Context, cp *conversionPlan, sources sourceSet
 	for i := 0; i < poolSize; i++ {
 		pool <- nil
 	}
-	p := &producer{ctx: ctx, out: toWrite, pool: pool, sources: sources, sums: make([]map[string]string, len(cp.files))}
+	p := &producer{ctx: ctx, out: toWrite, pool: pool, sources: sources, limits: lim, sums: make([]map[string]string, len(cp.files))}
 	produced := make(chan error, 1)
 	go func() {
 		err := p.run(cp.files)

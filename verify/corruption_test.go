@@ -4,17 +4,17 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/golden"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 func TestStructuralPassOnFreshConversion(t *testing.T) {
 	out := convertTiny(t, "bfloat16")
-	code, stdout, _ := runVerify(t, "--structural-only", "--json", out)
+	code, stdout, _ := runVerify(t, Options{Dir: out, Structural: true, JSON: true})
 	require.Equal(t, ExitPass, code, stdout)
 	require.Contains(t, stdout, `"problems": []`, "an empty list, never null (REPORT.md)")
 	var rep Report
@@ -44,7 +44,7 @@ func TestFlippedBytesNameTheTensor(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 
-	code, stdout, _ := runVerify(t, "--structural-only", "--components", "vae", out)
+	code, stdout, _ := runVerify(t, Options{Dir: out, Structural: true, Components: []mapping.Component{mapping.ComponentVAE}})
 	require.Equal(t, ExitMismatch, code, stdout)
 	require.Contains(t, stdout, victim)
 	require.Contains(t, stdout, "manifest.vae_mlx.safetensors")
@@ -61,7 +61,7 @@ func TestRenamedTensorIsNamed(t *testing.T) {
 			}
 		}
 	})
-	code, stdout, _ := runVerify(t, "--structural-only", "--components", "t5", out)
+	code, stdout, _ := runVerify(t, Options{Dir: out, Structural: true, Components: []mapping.Component{mapping.ComponentT5}})
 	require.Equal(t, ExitMismatch, code, stdout)
 	require.Contains(t, stdout, from)
 	require.Contains(t, stdout, to)
@@ -79,7 +79,7 @@ func TestTransposedConvWeightIsNamed(t *testing.T) {
 			}
 		}
 	})
-	code, stdout, _ := runVerify(t, "--structural-only", "--components", "dit", out)
+	code, stdout, _ := runVerify(t, Options{Dir: out, Structural: true, Components: []mapping.Component{mapping.ComponentDiT}})
 	require.Equal(t, ExitMismatch, code, stdout)
 	require.Contains(t, stdout, victim)
 	require.Contains(t, stdout, "tensors.")
@@ -96,7 +96,7 @@ func TestNaNIsNamed(t *testing.T) {
 			}
 		}
 	})
-	code, stdout, _ := runVerify(t, "--structural-only", "--components", "t5", out)
+	code, stdout, _ := runVerify(t, Options{Dir: out, Structural: true, Components: []mapping.Component{mapping.ComponentT5}})
 	require.Equal(t, ExitMismatch, code, stdout)
 	require.Contains(t, stdout, "NaN/Inf in "+victim+" (1 values)")
 }
@@ -104,55 +104,47 @@ func TestNaNIsNamed(t *testing.T) {
 func TestGoldenCountsGate(t *testing.T) {
 	out := convertTiny(t, "bfloat16")
 	rec := filepath.Join(t.TempDir(), "g.json")
-	code, stdout, _ := runVerify(t, "--structural-only", "--record-golden", rec, out)
+	code, stdout, _ := runVerify(t, Options{Dir: out, Structural: true, RecordGolden: rec})
 	require.Equal(t, ExitPass, code, stdout)
-	code, stdout, _ = runVerify(t, "--structural-only", "--golden", rec, out)
+	code, stdout, _ = runVerify(t, Options{Dir: out, Structural: true, GoldenPath: rec})
 	require.Equal(t, ExitPass, code, stdout)
 
 	g, err := LoadGolden(rec)
 	require.NoError(t, err)
 	g.Components["vae"].ParamCount++
 	require.NoError(t, g.Save(rec))
-	code, stdout, _ = runVerify(t, "--structural-only", "--golden", rec, out)
+	code, stdout, _ = runVerify(t, Options{Dir: out, Structural: true, GoldenPath: rec})
 	require.Equal(t, ExitMismatch, code, stdout)
 	require.Contains(t, stdout, "golden.param_count")
 
 	// The TI2V-5B golden rejects the tiny checkpoint on counts and architecture.
-	code, stdout, _ = runVerify(t, "--structural-only", "--golden", golden.TI2V5BGolden(), out)
+	code, stdout, _ = runVerify(t, Options{Dir: out, Structural: true, GoldenPath: golden.TI2V5BGolden()})
 	require.Equal(t, ExitMismatch, code)
 	require.Contains(t, stdout, "golden.arch")
 }
 
+// TestBadInputExitsTwo: a missing directory, an unreadable golden file and
+// a directory holding no converted component are bad input (exit 2), the
+// report's error naming the file. Bad flags and options:
+// cmd/internal/verifycli's TestBadUsage and TestValidate.
 func TestBadInputExitsTwo(t *testing.T) {
-	cases := map[string][]string{
-		"missing dir":        {"--structural-only", filepath.Join(t.TempDir(), "nope")},
-		"no args":            {},
-		"unknown component":  {"--components", "unet", "."},
-		"bad golden":         {"--structural-only", "--golden", "verify.go", "."},
-		"negative tolerance": {"--ref-tolerance", "-1", "."},
-		"seed with golden":   {"--seed", "3", "--golden", "g.json", "."},
-	}
-	for name, args := range cases {
+	missing := filepath.Join(t.TempDir(), "nope")
+	empty := t.TempDir()
+	for name, c := range map[string]struct {
+		o    Options
+		want string
+	}{
+		"missing dir":   {Options{Dir: missing, Structural: true}, missing + ": no such file or directory"},
+		"bad golden":    {Options{Dir: ".", Structural: true, GoldenPath: "verify.go"}, "verify.go: "},
+		"not converted": {Options{Dir: empty, Structural: true}, empty + ": not a converted directory"},
+	} {
 		t.Run(name, func(t *testing.T) {
-			code, _, stderr := runVerify(t, args...)
-			require.Equal(t, ExitBadInput, code)
-			_ = stderr
+			code, stdout, errMsg := runVerify(t, c.o)
+			require.Equal(t, ExitBadInput, code, stdout)
+			require.Contains(t, errMsg, c.want)
+			require.Contains(t, stdout, c.want, "the text report shows the error")
 		})
 	}
-	empty := t.TempDir()
-	code, stdout, _ := runVerify(t, "--structural-only", empty)
-	require.Equal(t, ExitBadInput, code)
-	require.True(t, strings.Contains(stdout, "not a converted directory"), stdout)
-}
-
-func TestFlagsAfterDirectory(t *testing.T) {
-	out := convertTiny(t, "")
-	code, stdout, _ := runVerify(t, out, "--structural-only", "--components", "t5")
-	require.Equal(t, ExitPass, code, stdout)
-	require.Contains(t, stdout, "[T5] PASS")
-	require.NotContains(t, stdout, "[DIT]")
-	code, _, _ = runVerify(t, out, out, "--structural-only")
-	require.Equal(t, ExitBadInput, code)
 }
 
 func TestNoGoldenFromAFailingCheckpoint(t *testing.T) {
@@ -160,7 +152,7 @@ func TestNoGoldenFromAFailingCheckpoint(t *testing.T) {
 	// A manifest that lists no file: every component fails its checksum check.
 	require.NoError(t, os.WriteFile(filepath.Join(out, ManifestName), []byte(`{"files": []}`), 0o644))
 	rec := filepath.Join(t.TempDir(), "g.json")
-	code, stdout, _ := runVerify(t, "--structural-only", "--record-golden", rec, out)
+	code, stdout, _ := runVerify(t, Options{Dir: out, Structural: true, RecordGolden: rec})
 	require.Equal(t, ExitBadInput, code)
 	require.Contains(t, stdout, "golden file not written")
 	require.NoFileExists(t, rec)

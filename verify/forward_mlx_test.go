@@ -11,12 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/golden"
+	"github.com/wanconv/wanconv/mapping"
 )
 
-// verifyJSON runs the verifier with --json and decodes the report.
-func verifyJSON(t *testing.T, args ...string) (int, *Report) {
+// verifyJSON runs the verifier on o with the JSON report and decodes it.
+func verifyJSON(t *testing.T, o Options) (int, *Report) {
 	t.Helper()
-	code, stdout, stderr := runVerify(t, append([]string{"--json"}, args...)...)
+	o.JSON = true
+	code, stdout, stderr := runVerify(t, o)
 	var rep Report
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rep), stderr)
 	return code, &rep
@@ -40,7 +42,7 @@ func referenceErrors(rep *Report) map[string]float64 {
 // upstream outputs to max|err|/std(ref) ≤ 1e-4.
 func TestReferenceFloat32(t *testing.T) {
 	out := convertTiny(t, "float32")
-	code, rep := verifyJSON(t, "--reference", golden.TinyReference(), out)
+	code, rep := verifyJSON(t, Options{Dir: out, Reference: golden.TinyReference()})
 	require.Equal(t, ExitPass, code, rep.Problems)
 	errs := referenceErrors(rep)
 	require.Len(t, errs, 5)
@@ -54,7 +56,7 @@ func TestReferenceFloat32(t *testing.T) {
 // stay within 2e-2 and the VAE within its documented 1e-1.
 func TestReferenceBFloat16(t *testing.T) {
 	out := convertTiny(t, "bfloat16")
-	code, rep := verifyJSON(t, "--reference", golden.TinyReference(), out)
+	code, rep := verifyJSON(t, Options{Dir: out, Reference: golden.TinyReference()})
 	require.Equal(t, ExitPass, code, rep.Problems)
 	errs := referenceErrors(rep)
 	require.LessOrEqual(t, errs["dit.output"], 2e-2)
@@ -72,7 +74,7 @@ func TestReferenceBFloat16(t *testing.T) {
 // shipped golden file (what `make demo` runs).
 func TestShippedGolden(t *testing.T) {
 	out := convertTiny(t, "")
-	code, rep := verifyJSON(t, "--golden", golden.TinyGolden(), "--reference", golden.TinyReference(), out)
+	code, rep := verifyJSON(t, Options{Dir: out, GoldenPath: golden.TinyGolden(), Reference: golden.TinyReference()})
 	require.Equal(t, ExitPass, code, rep.Problems)
 	for _, c := range rep.Components {
 		require.NotNil(t, c.Forward, c.Name)
@@ -100,7 +102,7 @@ func TestSwappedWeightsFailForward(t *testing.T) {
 		require.True(t, a >= 0 && b >= 0)
 		data[a], data[b] = data[b], data[a]
 	})
-	code, rep := verifyJSON(t, "--components", "dit", "--golden", golden.TinyGolden(), out)
+	code, rep := verifyJSON(t, Options{Dir: out, Components: []mapping.Component{mapping.ComponentDiT}, GoldenPath: golden.TinyGolden()})
 	require.Equal(t, ExitMismatch, code)
 	failed := map[string]bool{}
 	for _, c := range rep.Components[0].Checks {
@@ -115,12 +117,12 @@ func TestSwappedWeightsFailForward(t *testing.T) {
 func TestRecordThenVerifyRoundTrip(t *testing.T) {
 	out := convertTiny(t, "")
 	rec := filepath.Join(t.TempDir(), "team.golden.json")
-	code, _ := verifyJSON(t, "--components", "t5,vae", "--seed", "7", "--record-golden", rec, out)
+	code, _ := verifyJSON(t, Options{Dir: out, Components: []mapping.Component{mapping.ComponentT5, mapping.ComponentVAE}, Seed: 7, RecordGolden: rec})
 	require.Equal(t, ExitPass, code)
 	g, err := LoadGolden(rec)
 	require.NoError(t, err)
 	require.Equal(t, uint64(7), g.Components["t5"].Forward.Inputs.Seed)
-	code, rep := verifyJSON(t, "--components", "t5,vae", "--golden", rec, out)
+	code, rep := verifyJSON(t, Options{Dir: out, Components: []mapping.Component{mapping.ComponentT5, mapping.ComponentVAE}, GoldenPath: rec})
 	require.Equal(t, ExitPass, code, rep.Problems)
 	for _, c := range rep.Components {
 		require.Equal(t, 0.0, *c.Forward.WorstDeviation, c.Name) // same weights, same inputs, same CPU
@@ -141,7 +143,7 @@ func TestRenamedTensorIsAMismatch(t *testing.T) {
 			}
 		}
 	})
-	code, rep := verifyJSON(t, out)
+	code, rep := verifyJSON(t, Options{Dir: out})
 	require.Equal(t, ExitMismatch, code, rep.Error)
 	require.Empty(t, rep.Error)
 	require.Len(t, rep.Components, 3)
@@ -165,7 +167,7 @@ func TestCorruptIndexIsAMismatch(t *testing.T) {
 	rewriteSafetensors(t, path, func(entries []safetensors.HeaderEntry, _ [][]byte) {
 		entries[0].Name += ".renamed"
 	})
-	code, rep := verifyJSON(t, "--components", "dit,t5", out)
+	code, rep := verifyJSON(t, Options{Dir: out, Components: []mapping.Component{mapping.ComponentDiT, mapping.ComponentT5}})
 	require.Equal(t, ExitMismatch, code, rep.Error)
 	require.Contains(t, strings.Join(rep.Problems, "\n"), "dit: open:")
 	require.True(t, rep.Components[1].Passed)
@@ -176,7 +178,7 @@ func TestGPUWithoutBackendIsUsageError(t *testing.T) {
 		t.Skip("this MLX build has a GPU backend")
 	}
 	out := convertTiny(t, "")
-	code, rep := verifyJSON(t, "--device", "gpu", "--components", "t5", out)
+	code, rep := verifyJSON(t, Options{Dir: out, Device: "gpu", Components: []mapping.Component{mapping.ComponentT5}})
 	require.Equal(t, ExitBadInput, code)
 	require.Contains(t, rep.Error, "no GPU backend")
 }

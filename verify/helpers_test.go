@@ -6,12 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/golden"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
 
@@ -25,12 +27,30 @@ func convertTiny(t *testing.T, dtype string) string {
 	return out
 }
 
-// runVerify runs the verifier's command line in-process.
-func runVerify(t *testing.T, args ...string) (int, string, string) {
+// runVerify verifies o with the command line's defaults for what o leaves
+// unset (every component, the CPU, --stream-dit auto) and returns the exit
+// code, the report as the command line prints it (text, or JSON with
+// o.JSON) and the run's error ("" if none).
+func runVerify(t *testing.T, o Options) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := Main(args, &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+	if o.Components == nil {
+		o.Components = slices.Clone(mapping.Components)
+	}
+	if o.Device == "" {
+		o.Device = "cpu"
+	}
+	if o.StreamDiT == "" {
+		o.StreamDiT = "auto"
+	}
+	require.NoError(t, o.Validate())
+	rep := Run(o)
+	var stdout bytes.Buffer
+	if o.JSON {
+		require.NoError(t, rep.WriteJSON(&stdout))
+	} else {
+		rep.WriteText(&stdout)
+	}
+	return rep.ExitCode, stdout.String(), rep.Error
 }
 
 // rewriteSafetensors rebuilds a safetensors file, letting mutate change the

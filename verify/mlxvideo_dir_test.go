@@ -109,18 +109,18 @@ func toChannelsLast(data []byte, shape []int64, el int) []byte {
 	return out
 }
 
-// foreignArgs verifies fully (forward passes against the upstream reference
-// tensors) where MLX is built in, else structurally.
-func foreignArgs(dir string) []string {
+// foreignOptions verifies fully (forward passes against the upstream
+// reference tensors) where MLX is built in, else structurally.
+func foreignOptions(dir string) Options {
 	if MLXBuilt() {
-		return []string{"--json", "--reference", golden.TinyReference(), dir}
+		return Options{Dir: dir, JSON: true, Reference: golden.TinyReference()}
 	}
-	return []string{"--json", "--structural-only", dir}
+	return Options{Dir: dir, JSON: true, Structural: true}
 }
 
 func verifyForeign(t *testing.T, dir string) (int, *Report) {
 	t.Helper()
-	code, stdout, stderr := runVerify(t, foreignArgs(dir)...)
+	code, stdout, stderr := runVerify(t, foreignOptions(dir))
 	var rep Report
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rep), stderr)
 	return code, &rep

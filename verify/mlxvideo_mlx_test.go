@@ -11,6 +11,7 @@ import (
 
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/golden"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // convertTinyLayout converts the tiny release in the given layout.
@@ -31,9 +32,9 @@ func convertTinyLayout(t *testing.T, layoutName, dtype string) string {
 func TestMLXVideoReferenceEqualsDefault(t *testing.T) {
 	for _, dtype := range []string{"", "float32"} {
 		t.Run("dtype="+dtype, func(t *testing.T) {
-			code, def := verifyJSON(t, "--reference", golden.TinyReference(), convertTinyLayout(t, "wanconv", dtype))
+			code, def := verifyJSON(t, Options{Dir: convertTinyLayout(t, "wanconv", dtype), Reference: golden.TinyReference()})
 			require.Equal(t, ExitPass, code, def.Problems)
-			code, mv := verifyJSON(t, "--reference", golden.TinyReference(), convertTinyLayout(t, "mlx-video", dtype))
+			code, mv := verifyJSON(t, Options{Dir: convertTinyLayout(t, "mlx-video", dtype), Reference: golden.TinyReference()})
 			require.Equal(t, ExitPass, code, mv.Problems)
 			for _, c := range mv.Components {
 				require.Equal(t, "mlx-video", c.Layout, c.Name)
@@ -53,11 +54,11 @@ func TestMLXVideoReferenceEqualsDefault(t *testing.T) {
 // outputs exactly as well as wanconv's own float32 conversion does for the
 // DiT and VAE, and its bfloat16 T5 as well as the default conversion's.
 func TestForeignMLXVideoReference(t *testing.T) {
-	code, f32 := verifyJSON(t, "--reference", golden.TinyReference(), convertTinyLayout(t, "wanconv", "float32"))
+	code, f32 := verifyJSON(t, Options{Dir: convertTinyLayout(t, "wanconv", "float32"), Reference: golden.TinyReference()})
 	require.Equal(t, ExitPass, code, f32.Problems)
-	code, bf16 := verifyJSON(t, "--components", "t5", "--reference", golden.TinyReference(), convertTinyLayout(t, "wanconv", ""))
+	code, bf16 := verifyJSON(t, Options{Dir: convertTinyLayout(t, "wanconv", ""), Components: []mapping.Component{mapping.ComponentT5}, Reference: golden.TinyReference()})
 	require.Equal(t, ExitPass, code, bf16.Problems)
-	code, foreign := verifyJSON(t, "--reference", golden.TinyReference(), writeForeignMLXVideo(t, nil, nil))
+	code, foreign := verifyJSON(t, Options{Dir: writeForeignMLXVideo(t, nil, nil), Reference: golden.TinyReference()})
 	require.Equal(t, ExitPass, code, foreign.Problems)
 
 	want := referenceErrors(f32)

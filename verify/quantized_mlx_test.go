@@ -11,6 +11,7 @@ import (
 
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/golden"
+	"github.com/wanconv/wanconv/mapping"
 )
 
 // TestQuantizedForward: a quantized DiT runs through MLX's quantized
@@ -30,11 +31,11 @@ func TestQuantizedForward(t *testing.T) {
 		{"mlx-video", 4, 128, 0.2, 0.4},
 	} {
 		out := convertTinyQuantized(t, c.layout, c.bits, c.group)
-		args := []string{"--json", "--components", "dit", "--reference", golden.TinyReference(), out}
+		o := Options{Dir: out, JSON: true, Components: []mapping.Component{mapping.ComponentDiT}, Reference: golden.TinyReference()}
 		if c.layout == "wanconv" {
-			args = append(args, "--golden", golden.TinyGolden())
+			o.GoldenPath = golden.TinyGolden()
 		}
-		code, stdout, stderr := runVerify(t, args...)
+		code, stdout, stderr := runVerify(t, o)
 		require.Equal(t, ExitPass, code, stdout+stderr)
 		comp := reportOf(t, stdout).Components[0]
 		q, d, k := comp.Reference["output"], comp.Reference["output.dequantized"], comp.Reference["output.quantized_vs_dequantized"]
@@ -65,8 +66,7 @@ func TestQuantizedStreamedAndA14B(t *testing.T) {
 	out := convertTinyQuantized(t, "mlx-video", 8, 64)
 	rel := map[string]float64{}
 	for _, stream := range []string{"off", "on"} {
-		code, stdout, stderr := runVerify(t, "--json", "--components", "dit", "--stream-dit", stream,
-			"--reference", golden.TinyReference(), out)
+		code, stdout, stderr := runVerify(t, Options{Dir: out, JSON: true, Components: []mapping.Component{mapping.ComponentDiT}, StreamDiT: stream, Reference: golden.TinyReference()})
 		require.Equal(t, ExitPass, code, stdout+stderr)
 		comp := reportOf(t, stdout).Components[0]
 		rel[stream] = comp.Reference["output"].RelErr
@@ -79,7 +79,7 @@ func TestQuantizedStreamedAndA14B(t *testing.T) {
 	_, err := convert.Convert(context.Background(), convert.Options{
 		SrcDir: golden.TinyA14BRelease(golden.I2VA14B), OutDir: a14b, Quiet: true, Quantize: 8})
 	require.NoError(t, err)
-	code, stdout, stderr := runVerify(t, "--json", "--components", "dit", "--reference", golden.TinyA14BReference(golden.I2VA14B), a14b)
+	code, stdout, stderr := runVerify(t, Options{Dir: a14b, JSON: true, Components: []mapping.Component{mapping.ComponentDiT}, Reference: golden.TinyA14BReference(golden.I2VA14B)})
 	require.Equal(t, ExitPass, code, stdout+stderr)
 	for _, comp := range reportOf(t, stdout).Components {
 		q, d, k := comp.Reference["output"], comp.Reference["output.dequantized"], comp.Reference["output.quantized_vs_dequantized"]

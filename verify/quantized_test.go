@@ -14,6 +14,7 @@ import (
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/golden"
+	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/quant"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -53,11 +54,11 @@ func checkNamed(t *testing.T, c *ComponentReport, name string) Check {
 func TestQuantizedStructural(t *testing.T) {
 	for _, l := range []string{"wanconv", "mlx-video"} {
 		out := convertTinyQuantized(t, l, 8, 32)
-		args := []string{"--structural-only", "--json", "--components", "dit", "--source", golden.TinyRelease(), out}
+		o := Options{Dir: out, Structural: true, JSON: true, Components: []mapping.Component{mapping.ComponentDiT}, Source: golden.TinyRelease()}
 		if l == "wanconv" {
-			args = append(args, "--golden", golden.TinyGolden())
+			o.GoldenPath = golden.TinyGolden()
 		}
-		code, stdout, stderr := runVerify(t, args...)
+		code, stdout, stderr := runVerify(t, o)
 		require.Equal(t, ExitPass, code, stdout+stderr)
 		c := reportOf(t, stdout).Components[0]
 		require.Equal(t, &QuantizationReport{Bits: 8, GroupSize: 32, Linears: 20, From: "config.json"}, c.Quantization)
@@ -157,11 +158,11 @@ func TestFlippedPackedWord(t *testing.T) {
 		}
 		off, _ := tensorOffset(t, filepath.Join(out, "wan_model_mlx.safetensors"), stem+".weight")
 		flipWord(t, packedWord{path: filepath.Join(out, "wan_model_mlx.safetensors"), off: off + int64(4*c.word)})
-		args := []string{"--structural-only", "--components", "dit", out}
+		o := Options{Dir: out, Structural: true, Components: []mapping.Component{mapping.ComponentDiT}}
 		if c.source {
-			args = append(args, "--source", golden.TinyRelease())
+			o.Source = golden.TinyRelease()
 		}
-		code, stdout, _ := runVerify(t, args...)
+		code, stdout, _ := runVerify(t, o)
 		if c.want == nil {
 			require.Equal(t, ExitPass, code, "%s: %s", c.name, stdout)
 			continue
@@ -245,11 +246,11 @@ func TestQuantizedA14B(t *testing.T) {
 		_, err := convert.Convert(context.Background(), convert.Options{
 			SrcDir: golden.TinyA14BRelease(golden.I2VA14B), OutDir: out, Layout: l, Quiet: true, Quantize: 4, GroupSize: 32})
 		require.NoError(t, err)
-		args := []string{"--structural-only", "--json", "--components", "dit", "--source", golden.TinyA14BRelease(golden.I2VA14B), out}
+		o := Options{Dir: out, Structural: true, JSON: true, Components: []mapping.Component{mapping.ComponentDiT}, Source: golden.TinyA14BRelease(golden.I2VA14B)}
 		if l == "wanconv" {
-			args = append(args, "--golden", golden.TinyA14BGolden(golden.I2VA14B))
+			o.GoldenPath = golden.TinyA14BGolden(golden.I2VA14B)
 		}
-		code, stdout, stderr := runVerify(t, args...)
+		code, stdout, stderr := runVerify(t, o)
 		require.Equal(t, ExitPass, code, stdout+stderr)
 		rep := reportOf(t, stdout)
 		require.Len(t, rep.Components, 2)

@@ -6,14 +6,14 @@ import (
 	"os"
 	"strings"
 
+	"github.com/wanconv/wanconv/cmd/internal/verifycli"
 	"github.com/wanconv/wanconv/inspect"
-	"github.com/wanconv/wanconv/verify"
 )
 
 // runVerifier runs the verifier for "inspect --verify DIR [flags...]"; args
 // are the arguments after --verify and the result is the exit status
 // (tests replace it).
-var runVerifier = func(args []string) int { return verify.Main(args, os.Stdout, os.Stderr) }
+var runVerifier = func(args []string) int { return verifycli.Main(args, os.Stdout, os.Stderr) }
 
 const usage = `usage: inspect [--tensors] [--json] FILE_OR_DIR
        inspect --verify DIR [verifier flags...]

@@ -11,9 +11,9 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/wanconv/wanconv/cmd/internal/verifycli"
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/internal/units"
-	"github.com/wanconv/wanconv/verify"
 )
 
 // Exit statuses of the command.
@@ -42,7 +42,7 @@ func exitCode(err error) int {
 // runVerifier runs the verifier on a converted directory with the flags
 // given in --verify-flags and returns its exit status (tests replace it).
 var runVerifier = func(outDir string, args []string) int {
-	return verify.Main(append(append([]string(nil), args...), outDir), os.Stdout, os.Stderr)
+	return verifycli.Main(append(append([]string(nil), args...), outDir), os.Stdout, os.Stderr)
 }
 
 const usageText = `usage: wanconv [flags] PYTORCH_DIR OUT_DIR

@@ -2,8 +2,8 @@
 // (package convert does the work). This package is the command line: flag
 // parsing (cli.go), the progress decision (a redrawn bar on a terminal,
 // log lines otherwise, nothing with --quiet), signals and exit statuses.
-// --verify runs the verifier (package verify) on the output, with forward
-// passes in `-tags mlx` builds.
+// --verify runs the verifier (cmd/internal/verifycli over package verify) on
+// the output, with forward passes in `-tags mlx` builds.
 package main
 
 import (
