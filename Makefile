@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 
 -include mk/*.mk
 
-.PHONY: all setup build build-mlx demo test test-go test-mlx test-mlxc fuzz vet bench bench-inspect bench-verify bench-verify-run bench-matmul clean golden golden-a14b
+.PHONY: all setup build build-mlx demo demo-a14b test test-go test-mlx test-mlxc fuzz vet bench bench-inspect bench-verify bench-verify-run bench-matmul clean golden golden-a14b
 
 all: build
 
@@ -29,6 +29,16 @@ demo: build-mlx
 	$(BIN)/wanconv --force $(TINY) $(DEMO_OUT)
 	$(BIN)/inspect $(DEMO_OUT)
 	$(BIN)/inspect --verify $(DEMO_OUT) --golden golden/tiny.golden.json --reference $(TINY_REF)/reference.safetensors
+	$(MAKE) --no-print-directory demo-a14b
+
+# The tiny T2V-A14B and I2V-A14B releases (two experts, Wan2.1 VAE): convert, verify each expert,
+# the T5 and the VAE against their golden files and the upstream reference.
+demo-a14b: build-mlx
+	for k in t2v i2v; do \
+		$(BIN)/wanconv --force golden/wan2.2-tiny-$$k-a14b $(DEMO_OUT)-$$k-a14b && \
+		$(BIN)/inspect --verify $(DEMO_OUT)-$$k-a14b --golden golden/tiny-$$k-a14b.golden.json \
+			--reference golden/wan2.2-tiny-$$k-a14b.reference/reference.safetensors || exit 1; \
+	done
 
 vet:
 	CGO_ENABLED=0 $(GO) vet ./...
