@@ -57,6 +57,7 @@ func run(o Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
+	defer dir.Close()
 	units := dir.units(o.Components, o.Experts)
 	if !dir.hasAnyComponent(units) {
 		return fmt.Errorf("%s: not a converted directory (none of %s found)", o.Dir, dir.expectedFiles(units))
