@@ -123,7 +123,7 @@ func checkForward(o Options, dir *convertedDir, u unit, cg *ComponentGolden, ref
 	if err != nil {
 		return err
 	}
-	job := forwardJob{Component: u.component, Files: files, Checkpoint: dir.checkpoint(u), Config: dir.configOf(u),
+	job := forwardJob{Component: u.component, Files: files, Checkpoint: dir.checkpoint(u), Open: dir.tree.Opener(), Config: dir.configOf(u),
 		Layout: dir.layoutOf(u), Device: o.Device, Spec: spec, Quantized: c.Quantization != nil}
 	if u.component == mapping.ComponentDiT {
 		if job.Stream, err = o.streamDiT(files); err != nil {
