@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -24,13 +25,14 @@ func Inspect(path string, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer res.tree.Close()
 	rep := &Report{Version: Version, Path: path, Input: res.input, Release: res.release, MissingComponents: res.missing,
 		Components: []*ComponentReport{}}
 	if rep.MissingComponents == nil {
 		rep.MissingComponents = []mapping.Component{}
 	}
 	for _, t := range res.targets {
-		cr, err := inspectTarget(t, opt)
+		cr, err := inspectTarget(res.tree, t, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -39,8 +41,8 @@ func Inspect(path string, opt Options) (*Report, error) {
 	return rep, nil
 }
 
-func inspectTarget(t target, opt Options) (*ComponentReport, error) {
-	o, err := openTarget(t.path)
+func inspectTarget(tree *layout.Tree, t target, opt Options) (*ComponentReport, error) {
+	o, err := openTarget(tree, t.path)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +95,7 @@ func inspectTarget(t target, opt Options) (*ComponentReport, error) {
 	}
 	var config []byte
 	if comp == mapping.ComponentDiT && t.config != "" {
-		if config, err = readConfig(t.config); err != nil {
+		if config, err = readConfig(tree, t.config); err != nil {
 			return nil, err
 		}
 		cr.Config = &t.config

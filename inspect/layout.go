@@ -28,6 +28,9 @@ const configName = layout.ReleaseConfig
 var shardName = regexp.MustCompile(`-\d+-of-\d+\.safetensors$`)
 
 // resolve turns the command-line path into targets and the input kind.
+// Every file is then read through res.tree (the caller closes it): a
+// directory's tree, or, for a file, its directory's, so that neither an
+// index's shards nor the config.json beside it is read from elsewhere.
 func resolve(path string) (res resolved, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -39,7 +42,6 @@ func resolve(path string) (res resolved, err error) {
 	if !fi.Mode().IsRegular() {
 		return res, fmt.Errorf("%s: not a regular file or directory", path)
 	}
-	res.targets = []target{{path: path, config: siblingConfig(path)}}
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".safetensors":
 		res.input = InputSafetensors
@@ -50,11 +52,26 @@ func resolve(path string) (res resolved, err error) {
 	default:
 		return res, fmt.Errorf("%s: unsupported file type %q (want .safetensors, a sharded index .json, .pth or a directory)", path, ext)
 	}
+	tree, named, err := layout.OpenFileTree(path)
+	if err != nil {
+		return res, err
+	}
+	config := tree.Path(configName)
+	switch ok, err := tree.Regular(config); {
+	case err != nil:
+		tree.Close()
+		return res, err
+	case !ok:
+		config = ""
+	}
+	res.tree = tree
+	res.targets = []target{{path: named, config: config}}
 	return res, nil
 }
 
 // resolved is what resolve makes of the command-line path.
 type resolved struct {
+	tree    *layout.Tree // every file is read through it
 	targets []target
 	input   string
 	missing []mapping.Component
@@ -64,31 +81,19 @@ type resolved struct {
 // resolveDir finds the components of a release or converted directory
 // (package layout knows the file names and the release kind).
 func resolveDir(dir string) (resolved, error) {
-	d, err := layout.Discover(dir)
+	tree, err := layout.OpenTree(dir)
 	if err != nil {
 		return resolved{}, err
 	}
-	res := resolved{input: d.Kind, missing: d.Missing, release: d.Release}
+	d, err := tree.Discover()
+	if err != nil {
+		tree.Close()
+		return resolved{}, err
+	}
+	res := resolved{tree: tree, input: d.Kind, missing: d.Missing, release: d.Release}
 	for _, f := range d.Found {
 		res.targets = append(res.targets, target{path: f.Path, component: f.Component, naming: f.Naming, layout: f.Layout,
 			config: f.Config, expert: f.Expert})
 	}
 	return res, nil
-}
-
-// siblingConfig returns the config.json beside a file, if any.
-func siblingConfig(path string) string {
-	p := filepath.Join(filepath.Dir(path), configName)
-	if isFile(p) {
-		return p
-	}
-	return ""
-}
-
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return false
-	}
-	return fi.Mode().IsRegular()
 }

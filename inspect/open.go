@@ -23,10 +23,10 @@ type opened struct {
 }
 
 // openTarget reads the headers of a target (never tensor data) and closes it.
-func openTarget(path string) (*opened, error) {
+func openTarget(tree *layout.Tree, path string) (*opened, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".json":
-		s, err := safetensors.OpenIndex(path)
+		s, err := safetensors.OpenIndexWith(tree.Opener(), path)
 		if err != nil {
 			return nil, named(path, err)
 		}
@@ -38,14 +38,14 @@ func openTarget(path string) (*opened, error) {
 		sort.Strings(o.files)
 		return o, nil
 	case ".safetensors":
-		f, err := safetensors.Open(path)
+		f, err := safetensors.OpenWith(tree.Opener(), path)
 		if err != nil {
 			return nil, named(path, err)
 		}
 		defer f.Close()
 		return &opened{format: "safetensors", files: []string{path}, metadata: stringsToJSON(f.Metadata()), infos: f.Tensors()}, nil
 	default:
-		f, err := pth.Open(path)
+		f, err := pth.OpenWith(tree.Opener(), path)
 		if err != nil {
 			return nil, named(path, err)
 		}
@@ -77,11 +77,11 @@ func stringsToJSON(m map[string]string) map[string]json.RawMessage {
 // readConfig reads a config.json (a regular file of at most
 // layout.MaxConfigSize bytes: a huge or sparse one is refused, not read
 // whole) or returns nil for "".
-func readConfig(path string) ([]byte, error) {
+func readConfig(tree *layout.Tree, path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := layout.ReadSmall(path)
+	data, err := tree.ReadSmall(path)
 	if err != nil {
 		return nil, named(path, err)
 	}

@@ -3,16 +3,10 @@ package layout
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/wanconv/wanconv/format/pth"
-	"github.com/wanconv/wanconv/format/safetensors"
-	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/mapping"
-	"github.com/wanconv/wanconv/tensor"
 )
 
 // Kinds of directory Discover recognises.
@@ -95,24 +89,40 @@ func (d *Dir) Layout() mapping.Layout {
 // other (one A14B expert without the other, a single DiT beside experts, a
 // VAE of the other release family; see DetectRelease).
 func Discover(dir string) (*Dir, error) {
-	st, err := os.Stat(dir)
+	t, err := OpenTree(dir)
 	if err != nil {
 		return nil, err
 	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("%s: not a directory", dir)
+	defer t.Close()
+	return t.Discover()
+}
+
+// Discover is Discover of the tree's directory; every file it names is
+// read through the tree, and a candidate file that is a link leading
+// outside the directory is refused (naming it), not skipped.
+func (t *Tree) Discover() (*Dir, error) {
+	dir := t.Dir()
+	fsys := t.probe()
+	d, err := discover(dir, fsys)
+	if perr := fsys.err(); perr != nil {
+		return nil, perr
 	}
-	fsys := DirFS(dir)
+	return d, err
+}
+
+func discover(dir string, fsys FS) (*Dir, error) {
 	d := &Dir{Path: dir}
-	if isRegular(filepath.Join(dir, ReleaseConfig)) {
-		d.Config = filepath.Join(dir, ReleaseConfig)
+	if isRegularIn(fsys, ReleaseConfig) {
+		d.Config = relJoin(dir, ReleaseConfig)
 	}
 	present := map[mapping.Component]bool{}
 	kinds := map[string]bool{}
 	add := func(f Found) {
 		f.Path = relJoin(dir, f.Path)
 		if f.Config != "" {
-			if f.Config = relJoin(dir, f.Config); !isRegular(f.Config) {
+			if isRegularIn(fsys, f.Config) {
+				f.Config = relJoin(dir, f.Config)
+			} else {
 				f.Config = ""
 			}
 		}
@@ -203,61 +213,6 @@ func lastCandidates(of func(mapping.Component) []string) []string {
 	return out
 }
 
-// Open opens a checkpoint for streaming by its file name: an index
-// (".json") with its shards, a ".safetensors" file or a PyTorch ".pth"/".pt".
-func Open(path string) (tensor.Source, error) {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
-		return safetensors.OpenIndex(path)
-	case ".safetensors":
-		return safetensors.Open(path)
-	case ".pth", ".pt":
-		return pth.Open(path)
-	}
-	return nil, fmt.Errorf("%s: not a checkpoint (want .safetensors, a shard index .json, .pth or .pt)", path)
-}
-
-// Shards lists the safetensors files behind a checkpoint path: the shards an
-// index names (checked by the strict index parser), or the file itself.
-func Shards(path string) ([]string, error) {
-	if !strings.EqualFold(filepath.Ext(path), ".json") {
-		return []string{path}, nil
-	}
-	idx, err := safetensors.ReadIndex(path)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(idx.Shards))
-	for i, s := range idx.Shards {
-		out[i] = filepath.Join(filepath.Dir(path), s)
-	}
-	return out, nil
-}
-
-// ReadSmall reads a small JSON file (config.json) through
-// safefs: regular files only, never blocking on a FIFO, at most
-// MaxConfigSize bytes whatever the file claims.
-func ReadSmall(path string) ([]byte, error) {
-	return safefs.ReadFile(path, MaxConfigSize)
-}
-
-// ReadOptional is ReadSmall that returns nil, nil for a missing file.
-func ReadOptional(path string) ([]byte, error) {
-	data, err := ReadSmall(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	return data, err
-}
-
-// isRegular reports whether p is (or links to) a regular file; discovery
-// only names candidates, and every open goes through safefs, which decides
-// about links and refuses anything but regular files.
-func isRegular(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
-}
-
 // ComponentFiles finds a component in a converted directory: the
 // safetensors files that hold it (a DiT's shards, through its index) and,
 // for the DiT, its config.json (nil when absent). For an A14B directory the
@@ -272,17 +227,22 @@ func ExpertFiles(dir string, e Expert) (files []string, config []byte, err error
 }
 
 func componentFiles(dir string, c mapping.Component, want func(Found) bool) (files []string, config []byte, err error) {
-	d, err := Discover(dir)
+	t, err := OpenTree(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer t.Close()
+	d, err := t.Discover()
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, f := range d.Found {
 		if f.Component == c && f.Naming == mapping.NamingMLX && want(f) {
-			if files, err = Shards(f.Path); err != nil {
+			if files, err = t.Shards(f.Path); err != nil {
 				return nil, nil, err
 			}
 			if f.Config != "" {
-				if config, err = ReadSmall(f.Config); err != nil {
+				if config, err = t.ReadSmall(f.Config); err != nil {
 					return nil, nil, err
 				}
 			}

@@ -37,7 +37,10 @@ func TestConvertedNames(t *testing.T) {
 }
 
 func TestDiscoverRelease(t *testing.T) {
-	d, err := Discover(golden.TinyRelease())
+	tree, err := OpenTree(golden.TinyRelease())
+	require.NoError(t, err)
+	defer tree.Close()
+	d, err := tree.Discover()
 	require.NoError(t, err)
 	require.Equal(t, KindRelease, d.Kind)
 	require.Empty(t, d.Missing)
@@ -47,14 +50,14 @@ func TestDiscoverRelease(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, filepath.Join(golden.TinyRelease(), ReleaseDiTIndex), dit.Path)
 	require.Equal(t, mapping.NamingPyTorch, dit.Naming)
-	shards, err := Shards(dit.Path)
+	shards, err := tree.Shards(dit.Path)
 	require.NoError(t, err)
 	require.Equal(t, []string{
 		filepath.Join(golden.TinyRelease(), ReleaseDiTShard(1, 2)),
 		filepath.Join(golden.TinyRelease(), ReleaseDiTShard(2, 2)),
 	}, shards)
 	vae, _ := d.Get(mapping.ComponentVAE)
-	src, err := Open(vae.Path)
+	src, err := tree.Open(vae.Path)
 	require.NoError(t, err)
 	defer src.Close()
 	require.NotEmpty(t, src.Tensors())
@@ -109,18 +112,21 @@ func TestReadSmall(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "config.json")
 	require.NoError(t, os.WriteFile(p, []byte(`{}`), 0o644))
-	data, err := ReadSmall(p)
+	tree, err := OpenTree(dir)
+	require.NoError(t, err)
+	defer tree.Close()
+	data, err := tree.ReadSmall(p)
 	require.NoError(t, err)
 	require.Equal(t, "{}", string(data))
 	f, err := os.Create(p)
 	require.NoError(t, err)
 	require.NoError(t, f.Truncate(MaxConfigSize+1)) // sparse: no memory, no disk
 	require.NoError(t, f.Close())
-	_, err = ReadSmall(p)
+	_, err = tree.ReadSmall(p)
 	require.ErrorContains(t, err, "file too large (1048577 bytes, at most 1048576 read)")
-	_, err = ReadSmall(dir)
+	_, err = tree.ReadSmall(dir)
 	require.ErrorContains(t, err, "not a regular file")
-	data, err = ReadOptional(filepath.Join(dir, "absent.json"))
+	data, err = tree.ReadOptional(filepath.Join(dir, "absent.json"))
 	require.NoError(t, err)
 	require.Nil(t, data)
 }

@@ -4,35 +4,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
-	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/mapping"
 )
 
-// FS is what release detection reads, by slash-separated relative path: the
-// converter passes its *safefs.Root (regular files only, links only inside
-// the release); Discover reads the plain directory.
+// FS is what release detection reads, by slash-separated relative path: a
+// *safefs.Root (regular files only, links only inside the directory), as
+// the converter passes its release's, or a Tree's (Tree.DetectRelease,
+// Tree.Discover), which in addition reports links leading outside.
 type FS interface {
 	Stat(rel string) (fs.FileInfo, error)
 	ReadFile(rel string, max int64) ([]byte, error)
-}
-
-// DirFS reads the directory dir (links followed; files through safefs, so
-// never a FIFO and never more than max bytes).
-type DirFS string
-
-// Stat implements FS.
-func (d DirFS) Stat(rel string) (fs.FileInfo, error) {
-	return os.Stat(filepath.Join(string(d), filepath.FromSlash(rel)))
-}
-
-// ReadFile implements FS.
-func (d DirFS) ReadFile(rel string, max int64) ([]byte, error) {
-	return safefs.ReadFile(filepath.Join(string(d), filepath.FromSlash(rel)), max)
 }
 
 // DiTFiles is one DiT of a directory: the single model, or one expert.

@@ -40,7 +40,7 @@ func TestExpertNames(t *testing.T) {
 func TestDetectTinyA14B(t *testing.T) {
 	for k, want := range map[golden.A14B]mapping.ReleaseKind{golden.T2VA14B: mapping.ReleaseT2VA14B, golden.I2VA14B: mapping.ReleaseI2VA14B} {
 		dir := golden.TinyA14BRelease(k)
-		r, err := DetectRelease(DirFS(dir))
+		r, err := detectIn(t, dir)
 		require.NoError(t, err, k)
 		require.Equal(t, want, r.Kind)
 		require.True(t, r.Dual())
@@ -63,7 +63,7 @@ func TestDetectTinyA14B(t *testing.T) {
 			require.Equal(t, e, dits[i].Expert)
 			require.Equal(t, filepath.Join(dir, string(e), ReleaseDiTIndex), dits[i].Path)
 			require.Equal(t, filepath.Join(dir, string(e), ReleaseConfig), dits[i].Config)
-			shards, err := Shards(dits[i].Path)
+			shards, err := shardsIn(t, dir, dits[i].Path)
 			require.NoError(t, err)
 			require.Equal(t, []string{filepath.Join(dir, string(e), ReleaseDiTShard(1, 2)), filepath.Join(dir, string(e), ReleaseDiTShard(2, 2))}, shards)
 		}
@@ -72,7 +72,7 @@ func TestDetectTinyA14B(t *testing.T) {
 		require.Equal(t, filepath.Join(dir, ReleaseVAE21), vae.Path)
 		require.Len(t, d.Found, 4)
 	}
-	r, err := DetectRelease(DirFS(golden.TinyRelease()))
+	r, err := detectIn(t, golden.TinyRelease())
 	require.NoError(t, err)
 	require.Equal(t, mapping.ReleaseTI2V5B, r.Kind)
 	require.Equal(t, []DiTFiles{{Checkpoint: ReleaseDiTIndex, Config: ReleaseConfig}}, r.DiTs)
@@ -123,7 +123,7 @@ func TestDetectReleaseErrors(t *testing.T) {
 			"low_noise_model/config.json: unexpected end of JSON input"},
 	} {
 		dir := fakeRelease(t, c.files)
-		_, err := DetectRelease(DirFS(dir))
+		_, err := detectIn(t, dir)
 		require.ErrorContains(t, err, c.err, name)
 		_, err = Discover(dir)
 		require.ErrorContains(t, err, dir+": ", name)
@@ -132,14 +132,14 @@ func TestDetectReleaseErrors(t *testing.T) {
 
 	// in_dim tells the kind when model_type is absent; absent configs say nothing.
 	dir := fakeRelease(t, map[string]string{high: "", low: "", "low_noise_model/config.json": `{"in_dim": 36}`})
-	r, err := DetectRelease(DirFS(dir))
+	r, err := detectIn(t, dir)
 	require.NoError(t, err)
 	require.Equal(t, mapping.ReleaseI2VA14B, r.Kind)
-	r, err = DetectRelease(DirFS(fakeRelease(t, map[string]string{high: "", low: ""})))
+	r, err = detectIn(t, fakeRelease(t, map[string]string{high: "", low: ""}))
 	require.NoError(t, err)
 	require.Equal(t, mapping.ReleaseKind(""), r.Kind)
 	// A single model that is not ti2v is no Wan2.2 release kind, but no error.
-	r, err = DetectRelease(DirFS(fakeRelease(t, map[string]string{ReleaseDiTIndex: "", ReleaseConfig: `{"model_type": "t2v"}`})))
+	r, err = detectIn(t, fakeRelease(t, map[string]string{ReleaseDiTIndex: "", ReleaseConfig: `{"model_type": "t2v"}`}))
 	require.NoError(t, err)
 	require.Equal(t, mapping.ReleaseKind(""), r.Kind)
 }
@@ -182,4 +182,22 @@ func TestDiscoverConvertedA14B(t *testing.T) {
 	require.ErrorContains(t, err, "expert low_noise_model is missing (none of low_noise_model.safetensors), but high_noise_model.safetensors is there")
 	_, err = Discover(fakeRelease(t, map[string]string{"low_noise_model/wan_model_mlx.safetensors": "", Wanconv.DiTSingle(): ""}))
 	require.ErrorContains(t, err, "expert high_noise_model is missing")
+}
+
+// detectIn runs DetectRelease on dir's tree.
+func detectIn(t *testing.T, dir string) (*Release, error) {
+	t.Helper()
+	tree, err := OpenTree(dir)
+	require.NoError(t, err)
+	defer tree.Close()
+	return tree.DetectRelease()
+}
+
+// shardsIn lists path's shards through dir's tree.
+func shardsIn(t *testing.T, dir, path string) ([]string, error) {
+	t.Helper()
+	tree, err := OpenTree(dir)
+	require.NoError(t, err)
+	defer tree.Close()
+	return tree.Shards(path)
 }

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/quant"
@@ -22,34 +20,50 @@ const ManifestName = layout.Manifest
 // convertedDir is an opened converted MLX directory.
 type convertedDir struct {
 	Path     string
+	tree     *layout.Tree        // every file is read through it (Close releases it)
 	Manifest *layout.ManifestDoc // nil when the directory has none
 	Config   []byte              // the top-level config.json (mlx-video's; a single DiT's)
 	Release  mapping.ReleaseKind
 	found    map[unit]layout.Found
 	configs  map[unit][]byte // each DiT's config.json
 	dits     []unit          // the single DiT, or both experts
+	shards   map[unit][]string
+	shardErr map[unit]error // why a unit's files cannot be listed (reported by its checks)
 }
 
+// openConverted opens dir's tree and reads what every check needs: the
+// configs, the manifest and the component files found. A file that is a
+// link leading outside dir (a checkpoint, an index's shard, config.json,
+// the manifest) is bad input, refused here naming it. The caller closes
+// the directory.
 func openConverted(dir string) (*convertedDir, error) {
-	st, err := os.Stat(dir)
+	tree, err := layout.OpenTree(dir)
 	if err != nil {
 		return nil, fmt.Errorf("converted directory: %w", err)
 	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("%s: not a directory", dir)
-	}
-	d := &convertedDir{Path: dir, found: map[unit]layout.Found{}, configs: map[unit][]byte{}}
-	if d.Config, err = layout.ReadOptional(filepath.Join(dir, layout.Config)); err != nil {
+	d, err := readConverted(tree)
+	if err != nil {
+		tree.Close()
 		return nil, err
 	}
-	m, err := layout.ReadManifest(filepath.Join(dir, ManifestName))
+	return d, nil
+}
+
+func readConverted(tree *layout.Tree) (*convertedDir, error) {
+	d := &convertedDir{Path: tree.Dir(), tree: tree, found: map[unit]layout.Found{}, configs: map[unit][]byte{},
+		shards: map[unit][]string{}, shardErr: map[unit]error{}}
+	var err error
+	if d.Config, err = tree.ReadOptional(tree.Path(layout.Config)); err != nil {
+		return nil, err
+	}
+	m, err := tree.ReadManifest(tree.Path(ManifestName))
 	switch {
 	case err == nil:
 		d.Manifest = m
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
-	found, err := layout.Discover(dir)
+	found, err := tree.Discover()
 	switch {
 	case errors.Is(err, layout.ErrNoCheckpoint):
 		return d, nil // run says which files it looked for
@@ -63,18 +77,29 @@ func openConverted(dir string) (*convertedDir, error) {
 			continue
 		}
 		d.found[u] = f
+		switch shards, err := tree.Shards(f.Path); {
+		case errors.Is(err, safefs.ErrOutsideRoot):
+			return nil, err
+		case err != nil:
+			d.shardErr[u] = err // an index that does not parse: its checks say so
+		default:
+			d.shards[u] = shards
+		}
 		if f.Component != mapping.ComponentDiT {
 			continue
 		}
 		d.dits = append(d.dits, u)
 		if f.Config != "" {
-			if d.configs[u], err = layout.ReadSmall(f.Config); err != nil {
+			if d.configs[u], err = tree.ReadSmall(f.Config); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return d, nil
 }
+
+// Close releases the directory.
+func (d *convertedDir) Close() error { return d.tree.Close() }
 
 // units lists what to verify for the requested components: the DiT is
 // both experts of an A14B directory (those of experts, when given).
@@ -112,7 +137,7 @@ func (d *convertedDir) open(u unit) (tensor.SectionSource, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: component file missing (none of %s in %s)", u, d.expectedFiles([]unit{u}), d.Path)
 	}
-	return safetensors.OpenAuto(f.Path)
+	return d.tree.OpenSafetensors(f.Path)
 }
 
 // layoutOf is the converted layout a unit was found in.
@@ -125,11 +150,13 @@ func (d *convertedDir) layoutOf(u unit) mapping.Layout {
 
 // files lists the safetensors files holding a unit (a DiT's shards).
 func (d *convertedDir) files(u unit) ([]string, error) {
-	f, ok := d.found[u]
-	if !ok {
+	if _, ok := d.found[u]; !ok {
 		return nil, fmt.Errorf("%s: component file missing in %s", u, d.Path)
 	}
-	return layout.Shards(f.Path)
+	if err := d.shardErr[u]; err != nil {
+		return nil, err
+	}
+	return d.shards[u], nil
 }
 
 // checkpoint is the index or single file a unit was found through.

@@ -1,6 +1,9 @@
 package verify
 
-import "github.com/wanconv/wanconv/mapping"
+import (
+	"github.com/wanconv/wanconv/format/safetensors"
+	"github.com/wanconv/wanconv/mapping"
+)
 
 // HostTensor is a tensor in Go memory, used to hand inputs to and outputs
 // from the MLX side without the pure-Go code depending on MLX.
@@ -18,7 +21,10 @@ type forwardJob struct {
 	// is the DiT's config.json (heads and model type).
 	Files      []string
 	Checkpoint string
-	Config     []byte
+	// Open opens Files and Checkpoint: the converted directory's tree's
+	// opener, so that nothing outside it is read.
+	Open   safetensors.Opener
+	Config []byte
 	// Stream runs the DiT block-streamed (dit.LoadStreamed).
 	Stream bool
 	// Layout is the converted layout of the files (tensor names).

@@ -45,10 +45,6 @@ func loadDiTWith(job forwardJob, opts dit.Options) (m *dit.Model, close func(), 
 		}
 		return m, func() { _ = src.Close() }, nil
 	}
-	if wanconv {
-		m, err := dit.Load(job.Files, job.Config, opts)
-		return m, nothing, err
-	}
 	ws, err := loadRenamed(job, mapping.ComponentDiT)
 	if err != nil {
 		return nil, nil, err
@@ -60,12 +56,12 @@ func loadDiTWith(job forwardJob, opts dit.Options) (m *dit.Model, close func(), 
 		}
 	}
 	freeAll(ws)
-	return nil, nil, err
+	return nil, nil, fmt.Errorf("%s: %w", job.Checkpoint, err)
 }
 
 // openStreamSource opens a DiT checkpoint for streaming, in wanconv names.
 func openStreamSource(job forwardJob, wanconv bool) (tensor.Source, error) {
-	src, err := safetensors.OpenAuto(job.Checkpoint)
+	src, err := safetensors.OpenAutoWith(job.Open, job.Checkpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -81,9 +77,6 @@ func openStreamSource(job forwardJob, wanconv bool) (tensor.Source, error) {
 }
 
 func loadT5(job forwardJob) (*t5.Model, error) {
-	if job.Layout == mapping.LayoutWanconv || job.Layout == "" {
-		return t5.Load(job.Files[0], t5.Options{})
-	}
 	ws, err := loadRenamed(job, mapping.ComponentT5)
 	if err != nil {
 		return nil, err
@@ -96,13 +89,10 @@ func loadT5(job forwardJob) (*t5.Model, error) {
 		}
 	}
 	freeAll(ws)
-	return nil, err
+	return nil, fmt.Errorf("%s: %w", job.Checkpoint, err)
 }
 
 func loadVAE(job forwardJob) (*vae.Model, error) {
-	if job.Layout == mapping.LayoutWanconv || job.Layout == "" {
-		return vae.Load(job.Files[0], vae.Options{})
-	}
 	ws, err := loadRenamed(job, mapping.ComponentVAE)
 	if err != nil {
 		return nil, err
@@ -115,29 +105,22 @@ func loadVAE(job forwardJob) (*vae.Model, error) {
 		}
 	}
 	freeAll(ws)
-	return nil, err
+	return nil, fmt.Errorf("%s: %w", job.Checkpoint, err)
 }
 
-// loadRenamed reads a component's files in job.Layout and returns its
+// loadRenamed reads a component's files (through job.Open) and returns its
 // arrays under wanconv names and shapes (kept: the caller or the model frees
-// them), as mapping.RelayoutToWanconv says: renamed, and where the layouts
-// store a tensor differently (mlx-video's flattened patch embedding, the
-// Wan2.1 VAE's unsqueezed gammas) reshaped and permuted to wanconv's.
+// them). A wanconv-layout checkpoint is returned as read; another layout's
+// is renamed, and where the layouts store a tensor differently (mlx-video's
+// flattened patch embedding, the Wan2.1 VAE's unsqueezed gammas) reshaped
+// and permuted to wanconv's, as mapping.RelayoutToWanconv says.
 func loadRenamed(job forwardJob, c mapping.Component) (map[string]*mlx.Array, error) {
-	loaded := map[string]*mlx.Array{}
-	for _, f := range job.Files {
-		arrs, _, err := mlx.LoadSafetensors(f)
-		if err != nil {
-			freeAll(loaded)
-			return nil, fmt.Errorf("loading %s: %w", f, err)
-		}
-		for name, a := range arrs {
-			if _, dup := loaded[name]; dup {
-				freeAll(loaded)
-				return nil, fmt.Errorf("tensor %s appears in more than one file (again in %s)", name, f)
-			}
-			loaded[name] = a
-		}
+	loaded, err := loadArrays(job)
+	if err != nil {
+		return nil, err
+	}
+	if job.Layout == mapping.LayoutWanconv || job.Layout == "" {
+		return loaded, nil
 	}
 	described := make([]tensor.Info, 0, len(loaded))
 	for name, a := range loaded {

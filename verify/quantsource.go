@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"path/filepath"
 
-	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/quant"
@@ -127,14 +125,21 @@ func grow(b []byte, n int) []byte {
 
 // openReleaseDiT opens the DiT (an A14B release: the expert's) of an
 // upstream release directory.
+// Every file is read from inside dir only (a link leading outside it is
+// refused); the source stays usable once the directory is released.
 func openReleaseDiT(dir string, expert layout.Expert) (tensor.SectionSource, error) {
-	rel, err := layout.DetectRelease(layout.DirFS(dir))
+	tree, err := layout.OpenTree(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--source: %w", err)
+	}
+	defer tree.Close()
+	rel, err := tree.DetectRelease()
 	if err != nil {
 		return nil, fmt.Errorf("--source %s: %w", dir, err)
 	}
 	for _, d := range rel.DiTs {
 		if d.Expert == expert {
-			return safetensors.OpenAuto(filepath.Join(dir, filepath.FromSlash(d.Checkpoint)))
+			return tree.OpenSafetensors(tree.Path(d.Checkpoint))
 		}
 	}
 	return nil, fmt.Errorf("--source %s: the release has no DiT %s", dir, expert)

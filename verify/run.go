@@ -57,6 +57,7 @@ func run(o Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
+	defer dir.Close()
 	units := dir.units(o.Components, o.Experts)
 	if !dir.hasAnyComponent(units) {
 		return fmt.Errorf("%s: not a converted directory (none of %s found)", o.Dir, dir.expectedFiles(units))
@@ -122,7 +123,7 @@ func checkForward(o Options, dir *convertedDir, u unit, cg *ComponentGolden, ref
 	if err != nil {
 		return err
 	}
-	job := forwardJob{Component: u.component, Files: files, Checkpoint: dir.checkpoint(u), Config: dir.configOf(u),
+	job := forwardJob{Component: u.component, Files: files, Checkpoint: dir.checkpoint(u), Open: dir.tree.Opener(), Config: dir.configOf(u),
 		Layout: dir.layoutOf(u), Device: o.Device, Spec: spec, Quantized: c.Quantization != nil}
 	if u.component == mapping.ComponentDiT {
 		if job.Stream, err = o.streamDiT(files); err != nil {

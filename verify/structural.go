@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/wanconv/wanconv/format/safetensors"
-	"github.com/wanconv/wanconv/internal/safefs"
+	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 	"github.com/wanconv/wanconv/tensor"
 )
@@ -231,7 +231,7 @@ func checkManifest(dir *convertedDir, u unit, hashes map[string]string, c *Compo
 	}
 	ok := true
 	for _, f := range files {
-		sum, size, err := fileSHA256(dir.Path, f.Path)
+		sum, size, err := fileSHA256(dir.tree, f.Path)
 		if err != nil {
 			c.check("manifest."+f.Path, false, "%v", err)
 			ok = false
@@ -259,20 +259,15 @@ func checkManifest(dir *convertedDir, u unit, hashes map[string]string, c *Compo
 	}
 }
 
-// fileSHA256 hashes the regular file rel of dir (never anything outside
-// dir, never a FIFO or device).
-func fileSHA256(dir, rel string) (string, int64, error) {
-	root, err := safefs.OpenRoot(dir)
-	if err != nil {
-		return "", 0, err
-	}
-	defer root.Close()
-	f, err := root.Open(rel)
+// fileSHA256 hashes the regular file rel of the converted directory
+// (never anything outside it, never a FIFO or device).
+func fileSHA256(tree *layout.Tree, rel string) (string, int64, error) {
+	path := tree.Path(rel)
+	f, err := tree.Opener()(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
-	path := root.Path(rel)
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	if err != nil {

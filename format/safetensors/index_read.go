@@ -24,8 +24,12 @@ type Index struct {
 
 // ReadIndex reads and checks an index file (size-capped) without opening
 // its shards.
-func ReadIndex(path string) (*Index, error) {
-	raw, err := readIndex(safefs.OpenRegular, path)
+func ReadIndex(path string) (*Index, error) { return ReadIndexWith(safefs.OpenRegular, path) }
+
+// ReadIndexWith is ReadIndex with the index opened by open (e.g.
+// (*safefs.Root).OpenPath, to read it only from inside a directory).
+func ReadIndexWith(open Opener, path string) (*Index, error) {
+	raw, err := readIndex(open, path)
 	if err != nil {
 		return nil, err
 	}

@@ -134,6 +134,15 @@ func (r *Root) OpenPath(path string) (*os.File, error) {
 	return f, nil
 }
 
+// StatPath is Stat for a path spelled as Path spells it.
+func (r *Root) StatPath(path string) (fs.FileInfo, error) {
+	rel, err := r.rel(path)
+	if err != nil {
+		return nil, err
+	}
+	return r.Stat(rel)
+}
+
 // ReadFile reads the regular file rel names, refusing one over max bytes.
 func (r *Root) ReadFile(rel string, max int64) ([]byte, error) {
 	f, err := r.Open(rel)
