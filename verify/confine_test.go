@@ -66,7 +66,7 @@ func TestLinksOutsideConvertedAreRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			out := convertTinySharded(t)
 			p := linkOutside(t, out, rel)
-			code, stdout, stderr := runVerify(t, "--structural-only", out)
+			code, stdout, stderr := runVerify(t, Options{Dir: out, Structural: true})
 			require.Equal(t, ExitBadInput, code, stdout+stderr)
 			require.Contains(t, stdout, p+": symbolic link leads outside the directory")
 			require.Contains(t, stdout, "outside "+out)
@@ -82,7 +82,7 @@ func TestLinksOutsideConvertedAreRefused(t *testing.T) {
 	require.NoError(t, os.Symlink("/etc/passwd", p))
 	passwd, err := filepath.EvalSymlinks("/etc/passwd") // /private/etc/passwd on macOS
 	require.NoError(t, err)
-	code, stdout, _ := runVerify(t, "--structural-only", out)
+	code, stdout, _ := runVerify(t, Options{Dir: out, Structural: true})
 	require.Equal(t, ExitBadInput, code)
 	require.Contains(t, stdout, p+": symbolic link leads outside the directory (it resolves to "+passwd)
 }
@@ -98,7 +98,7 @@ func TestLinksInsideConvertedAreFollowed(t *testing.T) {
 		require.NoError(t, os.Rename(p, filepath.Join(out, "real", rel)))
 		require.NoError(t, os.Symlink(filepath.Join("real", rel), p))
 	}
-	code, stdout, stderr := runVerify(t, "--structural-only", out)
+	code, stdout, stderr := runVerify(t, Options{Dir: out, Structural: true})
 	require.Equal(t, ExitPass, code, stdout+stderr)
 	require.Contains(t, stdout, "[VAE] PASS")
 	require.Contains(t, stdout, "[DIT] PASS")
@@ -119,11 +119,11 @@ func TestQuantSourceLinkOutside(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(src, e.Name()), b, 0o644))
 		}
 	}
-	args := []string{"--structural-only", "--components", "dit", "--source", src, out}
-	code, stdout, stderr := runVerify(t, args...)
+	opts := Options{Dir: out, Structural: true, Components: []mapping.Component{mapping.ComponentDiT}, Source: src}
+	code, stdout, stderr := runVerify(t, opts)
 	require.Equal(t, ExitPass, code, stdout+stderr)
 	p := linkOutside(t, src, layout.ReleaseDiTShard(2, 2))
-	code, stdout, _ = runVerify(t, args...)
+	code, stdout, _ = runVerify(t, opts)
 	require.NotEqual(t, ExitPass, code)
 	require.Contains(t, stdout, p+": symbolic link leads outside the directory")
 }
