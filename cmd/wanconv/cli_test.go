@@ -97,7 +97,7 @@ func TestParseSize(t *testing.T) {
 		require.NoError(t, err, in)
 		require.Equal(t, want, got, in)
 	}
-	for _, bad := range []string{"", "GB", "-1", "0", "1TB"} {
+	for _, bad := range []string{"", "GB", "-1", "0", "1TB", "NaN", "nanGB"} {
 		_, err := parseSize(bad)
 		require.Error(t, err, bad)
 	}

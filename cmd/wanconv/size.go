@@ -21,7 +21,7 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 || v*float64(mult) > 1<<62 {
+	if err != nil || !(v > 0) || v*float64(mult) > 1<<62 { // !(v > 0): NaN too
 		return 0, fmt.Errorf("invalid size %q", s)
 	}
 	if v*float64(mult) < 1 {
