@@ -4,6 +4,8 @@ package verify
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/mlx"
@@ -11,9 +13,13 @@ import (
 )
 
 // The forward passes read the weights through job.Open, the converted
-// directory's tree (never mlx.LoadSafetensors by path, which would follow a
-// link out of the directory): each tensor's bytes are read by the
-// safetensors reader and copied into an array of its stored dtype.
+// directory's tree (never mlx.LoadSafetensors by the tree path, which would
+// follow a link out of the directory). Where the system names open files
+// (/proc/self/fd on Linux, /dev/fd on macOS), MLX's own lazy loader reads
+// the file that job.Open opened, by its descriptor's name: the same inode,
+// whatever the path now leads to, with MLX's memory use and speed. Elsewhere
+// each tensor's bytes are read by the safetensors reader and copied into an
+// array of its stored dtype.
 
 // mlxDTypes maps every stored dtype to MLX's, so that a model's own checks
 // see what the file holds (a float64 weight is refused by the model, not
@@ -31,31 +37,80 @@ func loadArrays(job forwardJob) (map[string]*mlx.Array, error) {
 	loaded := map[string]*mlx.Array{}
 	var buf []byte
 	for _, path := range job.Files {
-		src, err := safetensors.OpenWith(job.Open, path)
+		arrs, err := loadFile(job.Open, path, true, &buf)
 		if err != nil {
 			freeAll(loaded)
 			return nil, err
 		}
-		for _, info := range src.Tensors() {
-			if _, dup := loaded[info.Name]; dup {
-				src.Close()
+		for name := range arrs {
+			if _, dup := loaded[name]; dup {
 				freeAll(loaded)
-				return nil, fmt.Errorf("tensor %s appears in more than one file (again in %s)", info.Name, path)
+				freeAll(arrs)
+				return nil, fmt.Errorf("tensor %s appears in more than one file (again in %s)", name, path)
 			}
-			a, err := readArray(src, info, &buf)
-			if err != nil {
-				src.Close()
-				freeAll(loaded)
-				return nil, err
-			}
-			loaded[info.Name] = a
 		}
-		if err := src.Close(); err != nil {
-			freeAll(loaded)
-			return nil, fmt.Errorf("%s: %w", path, err)
+		for name, a := range arrs {
+			loaded[name] = a
 		}
 	}
 	return loaded, nil
+}
+
+// loadFile reads one safetensors file opened through open: by MLX's loader
+// on the opened descriptor where the system names it (and byDescriptor),
+// else tensor by tensor.
+func loadFile(open safetensors.Opener, path string, byDescriptor bool, buf *[]byte) (map[string]*mlx.Array, error) {
+	f, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if name, ok := descriptorPath(f); ok && byDescriptor {
+		arrs, _, err := mlx.LoadSafetensors(name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		for _, a := range arrs {
+			mlx.Keep(a)
+		}
+		return arrs, nil
+	}
+	src, err := safetensors.OpenWith(func(string) (*os.File, error) { return open(path) }, path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	arrs := map[string]*mlx.Array{}
+	for _, info := range src.Tensors() {
+		a, err := readArray(src, info, buf)
+		if err != nil {
+			freeAll(arrs)
+			return nil, err
+		}
+		arrs[info.Name] = a
+	}
+	return arrs, nil
+}
+
+// descriptorPath names the open file f by its descriptor (/proc/self/fd/N,
+// /dev/fd/N), when the system has such names and this one opens f's file.
+func descriptorPath(f *os.File) (string, bool) {
+	var dir string
+	switch runtime.GOOS {
+	case "linux":
+		dir = "/proc/self/fd"
+	case "darwin":
+		dir = "/dev/fd"
+	default:
+		return "", false
+	}
+	name := fmt.Sprintf("%s/%d", dir, f.Fd())
+	a, err1 := os.Stat(name)
+	b, err2 := f.Stat()
+	if err1 != nil || err2 != nil || !os.SameFile(a, b) {
+		return "", false
+	}
+	return name, true
 }
 
 // readArray copies one stored tensor into a new evaluated, kept array;
