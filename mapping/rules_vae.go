@@ -36,17 +36,8 @@ var vaeStemRules = []Rule{
 }
 
 // vaeEncRules: the Wan2.2 encoder levels (nested Sequentials).
-var vaeEncRules = []Rule{
-	{Pattern: vaeEncBlock + ".residual.0|3.gamma", Transform: SqueezeGamma, Rank: 4, Doc: "encoder residual RMS norm gamma"},
-	{Pattern: vaeEncBlock + ".residual.2|6.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "encoder residual causal Conv3d"},
-	{Pattern: vaeEncBlock + ".residual.2|6.bias", Rank: 1, Doc: "encoder residual conv bias"},
-	{Pattern: vaeEncBlock + ".shortcut.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "encoder 1x1x1 shortcut conv (in_dim != out_dim)"},
-	{Pattern: vaeEncBlock + ".shortcut.bias", Rank: 1, Doc: "encoder shortcut bias"},
-	{Pattern: vaeEncBlock + ".resample.1.weight", Transform: ConvToChannelsLast, Rank: 4, Doc: "encoder spatial downsample Conv2d"},
-	{Pattern: vaeEncBlock + ".resample.1.bias", Rank: 1, Doc: "encoder downsample bias"},
-	{Pattern: vaeEncBlock + ".time_conv.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "encoder temporal downsample conv (downsample3d)"},
-	{Pattern: vaeEncBlock + ".time_conv.bias", Rank: 1, Doc: "encoder temporal conv bias"},
-}
+var vaeEncRules = vaeLevelRules(vaeEncBlock, vaeLevelDocs{side: "encoder", resample: "downsample",
+	conv2d: "encoder spatial downsample Conv2d", timeConv: "encoder temporal downsample conv (downsample3d)"})
 
 // vaeMiddleRules: the middle blocks, the same in both VAE versions.
 var vaeMiddleRules = []Rule{
@@ -59,16 +50,40 @@ var vaeMiddleRules = []Rule{
 }
 
 // vaeDecRules: the Wan2.2 decoder levels (nested Sequentials).
-var vaeDecRules = []Rule{
-	{Pattern: vaeDecBlock + ".residual.0|3.gamma", Transform: SqueezeGamma, Rank: 4, Doc: "decoder residual RMS norm gamma"},
-	{Pattern: vaeDecBlock + ".residual.2|6.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "decoder residual causal Conv3d"},
-	{Pattern: vaeDecBlock + ".residual.2|6.bias", Rank: 1, Doc: "decoder residual conv bias"},
-	{Pattern: vaeDecBlock + ".shortcut.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "decoder 1x1x1 shortcut conv (in_dim != out_dim)"},
-	{Pattern: vaeDecBlock + ".shortcut.bias", Rank: 1, Doc: "decoder shortcut bias"},
-	{Pattern: vaeDecBlock + ".resample.1.weight", Transform: ConvToChannelsLast, Rank: 4, Doc: "decoder spatial upsample Conv2d"},
-	{Pattern: vaeDecBlock + ".resample.1.bias", Rank: 1, Doc: "decoder upsample bias"},
-	{Pattern: vaeDecBlock + ".time_conv.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "decoder temporal upsample conv (upsample3d, 2x channels)"},
-	{Pattern: vaeDecBlock + ".time_conv.bias", Rank: 1, Doc: "decoder temporal conv bias"},
+var vaeDecRules = vaeLevelRules(vaeDecBlock, vaeLevelDocs{side: "decoder", resample: "upsample",
+	conv2d: "decoder spatial upsample Conv2d", timeConv: "decoder temporal upsample conv (upsample3d, 2x channels)"})
+
+// vaeLevelDocs words the rule docs of one side's levels.
+type vaeLevelDocs struct {
+	side     string // "encoder" or "decoder"
+	resample string // "downsample" or "upsample"
+	conv2d   string // the spatial resample Conv2d
+	timeConv string // the temporal resample conv
+	attn     bool   // the levels may hold attention blocks (Wan2.1 attn_scales)
+}
+
+// vaeLevelRules are the rules of the items under the level prefix item: residual
+// blocks, their shortcuts, attention blocks when d.attn, spatial and
+// temporal resamples. Both VAE versions use them, with their own prefixes.
+func vaeLevelRules(item string, d vaeLevelDocs) []Rule {
+	rules := []Rule{
+		{Pattern: item + ".residual.0|3.gamma", Transform: SqueezeGamma, Rank: 4, Doc: d.side + " residual RMS norm gamma"},
+		{Pattern: item + ".residual.2|6.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: d.side + " residual causal Conv3d"},
+		{Pattern: item + ".residual.2|6.bias", Rank: 1, Doc: d.side + " residual conv bias"},
+		{Pattern: item + ".shortcut.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: d.side + " 1x1x1 shortcut conv (in_dim != out_dim)"},
+		{Pattern: item + ".shortcut.bias", Rank: 1, Doc: d.side + " shortcut bias"},
+	}
+	if d.attn {
+		rules = append(rules,
+			Rule{Pattern: item + ".norm.gamma", Transform: SqueezeGamma, Rank: 3, Doc: d.side + " level attention RMS norm gamma (attn_scales)"},
+			Rule{Pattern: item + ".to_qkv|proj.weight", Transform: ConvToChannelsLast, Rank: 4, Doc: d.side + " level attention 1x1 Conv2d (attn_scales)"},
+			Rule{Pattern: item + ".to_qkv|proj.bias", Rank: 1, Doc: d.side + " level attention conv bias (attn_scales)"})
+	}
+	return append(rules,
+		Rule{Pattern: item + ".resample.1.weight", Transform: ConvToChannelsLast, Rank: 4, Doc: d.conv2d},
+		Rule{Pattern: item + ".resample.1.bias", Rank: 1, Doc: d.side + " " + d.resample + " bias"},
+		Rule{Pattern: item + ".time_conv.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: d.timeConv},
+		Rule{Pattern: item + ".time_conv.bias", Rank: 1, Doc: d.side + " temporal conv bias"})
 }
 
 // vaeHeadRules: the output heads, the same in both VAE versions.

@@ -16,35 +16,11 @@ var vae21Table = table{
 	family:     familyVAE21,
 }
 
-var vae21EncRules = []Rule{
-	{Pattern: vae21EncItem + ".residual.0|3.gamma", Transform: SqueezeGamma, Rank: 4, Doc: "encoder residual RMS norm gamma"},
-	{Pattern: vae21EncItem + ".residual.2|6.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "encoder residual causal Conv3d"},
-	{Pattern: vae21EncItem + ".residual.2|6.bias", Rank: 1, Doc: "encoder residual conv bias"},
-	{Pattern: vae21EncItem + ".shortcut.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "encoder 1x1x1 shortcut conv (in_dim != out_dim)"},
-	{Pattern: vae21EncItem + ".shortcut.bias", Rank: 1, Doc: "encoder shortcut bias"},
-	{Pattern: vae21EncItem + ".norm.gamma", Transform: SqueezeGamma, Rank: 3, Doc: "encoder level attention RMS norm gamma (attn_scales)"},
-	{Pattern: vae21EncItem + ".to_qkv|proj.weight", Transform: ConvToChannelsLast, Rank: 4, Doc: "encoder level attention 1x1 Conv2d (attn_scales)"},
-	{Pattern: vae21EncItem + ".to_qkv|proj.bias", Rank: 1, Doc: "encoder level attention conv bias (attn_scales)"},
-	{Pattern: vae21EncItem + ".resample.1.weight", Transform: ConvToChannelsLast, Rank: 4, Doc: "encoder spatial downsample Conv2d (stride 2)"},
-	{Pattern: vae21EncItem + ".resample.1.bias", Rank: 1, Doc: "encoder downsample bias"},
-	{Pattern: vae21EncItem + ".time_conv.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "encoder temporal downsample conv (downsample3d)"},
-	{Pattern: vae21EncItem + ".time_conv.bias", Rank: 1, Doc: "encoder temporal conv bias"},
-}
+var vae21EncRules = vaeLevelRules(vae21EncItem, vaeLevelDocs{side: "encoder", resample: "downsample", attn: true,
+	conv2d: "encoder spatial downsample Conv2d (stride 2)", timeConv: "encoder temporal downsample conv (downsample3d)"})
 
-var vae21DecRules = []Rule{
-	{Pattern: vae21DecItem + ".residual.0|3.gamma", Transform: SqueezeGamma, Rank: 4, Doc: "decoder residual RMS norm gamma"},
-	{Pattern: vae21DecItem + ".residual.2|6.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "decoder residual causal Conv3d"},
-	{Pattern: vae21DecItem + ".residual.2|6.bias", Rank: 1, Doc: "decoder residual conv bias"},
-	{Pattern: vae21DecItem + ".shortcut.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "decoder 1x1x1 shortcut conv (in_dim != out_dim)"},
-	{Pattern: vae21DecItem + ".shortcut.bias", Rank: 1, Doc: "decoder shortcut bias"},
-	{Pattern: vae21DecItem + ".norm.gamma", Transform: SqueezeGamma, Rank: 3, Doc: "decoder level attention RMS norm gamma (attn_scales)"},
-	{Pattern: vae21DecItem + ".to_qkv|proj.weight", Transform: ConvToChannelsLast, Rank: 4, Doc: "decoder level attention 1x1 Conv2d (attn_scales)"},
-	{Pattern: vae21DecItem + ".to_qkv|proj.bias", Rank: 1, Doc: "decoder level attention conv bias (attn_scales)"},
-	{Pattern: vae21DecItem + ".resample.1.weight", Transform: ConvToChannelsLast, Rank: 4, Doc: "decoder spatial upsample Conv2d (halves the channels)"},
-	{Pattern: vae21DecItem + ".resample.1.bias", Rank: 1, Doc: "decoder upsample bias"},
-	{Pattern: vae21DecItem + ".time_conv.weight", Transform: ConvToChannelsLast, Rank: 5, Doc: "decoder temporal upsample conv (upsample3d, 2x channels)"},
-	{Pattern: vae21DecItem + ".time_conv.bias", Rank: 1, Doc: "decoder temporal conv bias"},
-}
+var vae21DecRules = vaeLevelRules(vae21DecItem, vaeLevelDocs{side: "decoder", resample: "upsample", attn: true,
+	conv2d: "decoder spatial upsample Conv2d (halves the channels)", timeConv: "decoder temporal upsample conv (upsample3d, 2x channels)"})
 
 // mlxVideoVAE21Table: mlx-video's Wan2.1 VAE modules mirror the upstream
 // key tree (Sequential children as plain list indices, Conv2d modules), and
