@@ -8,27 +8,16 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/wanconv/wanconv/internal/testdirs"
+	"github.com/wanconv/wanconv/layout"
 )
 
-const (
-	tinyIndex  = "diffusion_pytorch_model.safetensors.index.json"
-	tinyShard2 = "diffusion_pytorch_model-00002-of-00002.safetensors"
-	tinyVAE    = "Wan2.2_VAE.pth"
+var (
+	tinyIndex  = layout.ReleaseDiTIndex
+	tinyShard2 = layout.ReleaseDiTShard(2, 2)
+	tinyVAE    = layout.ReleaseVAE
 )
-
-// linkOutside replaces dir/rel with a link to a valid copy of it in another
-// directory and returns the link's path.
-func linkOutside(t *testing.T, dir, rel string) string {
-	t.Helper()
-	p := filepath.Join(dir, rel)
-	b, err := os.ReadFile(p)
-	require.NoError(t, err)
-	copied := filepath.Join(t.TempDir(), filepath.Base(rel))
-	require.NoError(t, os.WriteFile(copied, b, 0o644))
-	require.NoError(t, os.Remove(p))
-	require.NoError(t, os.Symlink(copied, p))
-	return p
-}
 
 // A file of the inspected directory that links to a file outside it (a
 // valid checkpoint elsewhere, /etc/passwd) is refused naming the link;
@@ -44,7 +33,7 @@ func TestLinksOutsideAreRefused(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := copyRelease(t)
-			p := linkOutside(t, dir, c.link)
+			p := testdirs.LinkOutside(t, dir, c.link)
 			target := dir
 			if c.target != "" {
 				target = filepath.Join(dir, c.target)

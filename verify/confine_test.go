@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
 	"github.com/wanconv/wanconv/convert"
 	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/golden"
+	"github.com/wanconv/wanconv/internal/testdirs"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mapping"
 )
@@ -25,20 +27,6 @@ func convertTinySharded(t *testing.T) string {
 		SrcDir: golden.TinyRelease(), OutDir: out, Quiet: true, MaxShardSize: 256 << 10})
 	require.NoError(t, err)
 	return out
-}
-
-// linkOutside replaces dir/rel with a link to a valid copy of it in another
-// directory and returns the link's path.
-func linkOutside(t *testing.T, dir, rel string) string {
-	t.Helper()
-	p := filepath.Join(dir, rel)
-	b, err := os.ReadFile(p)
-	require.NoError(t, err)
-	copied := filepath.Join(t.TempDir(), filepath.Base(rel))
-	require.NoError(t, os.WriteFile(copied, b, 0o644))
-	require.NoError(t, os.Remove(p))
-	require.NoError(t, os.Symlink(copied, p))
-	return p
 }
 
 // shardsOf lists the DiT shard names of a converted directory's index.
@@ -65,7 +53,7 @@ func TestLinksOutsideConvertedAreRefused(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := convertTinySharded(t)
-			p := linkOutside(t, out, rel)
+			p := testdirs.LinkOutside(t, out, rel)
 			code, stdout, stderr := runVerify(t, Options{Dir: out, Structural: true})
 			require.Equal(t, ExitBadInput, code, stdout+stderr)
 			require.Contains(t, stdout, p+": symbolic link leads outside the directory")
@@ -122,7 +110,7 @@ func TestQuantSourceLinkOutside(t *testing.T) {
 	opts := Options{Dir: out, Structural: true, Components: []mapping.Component{mapping.ComponentDiT}, Source: src}
 	code, stdout, stderr := runVerify(t, opts)
 	require.Equal(t, ExitPass, code, stdout+stderr)
-	p := linkOutside(t, src, layout.ReleaseDiTShard(2, 2))
+	p := testdirs.LinkOutside(t, src, layout.ReleaseDiTShard(2, 2))
 	code, stdout, _ = runVerify(t, opts)
 	require.NotEqual(t, ExitPass, code)
 	require.Contains(t, stdout, p+": symbolic link leads outside the directory")
