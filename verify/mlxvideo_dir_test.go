@@ -93,6 +93,12 @@ func writeForeignFile(t *testing.T, path, comp string, src tensor.Source, edit m
 
 // toChannelsLast moves axis 1 of a row-major (O, I, s...) tensor last.
 func toChannelsLast(data []byte, shape []int64, el int) []byte {
+	return moveChannels(data, shape, el, true)
+}
+
+// moveChannels moves axis 1 of a row-major (O, I, s...) tensor last
+// (toLast), or back from last to axis 1 given that (O, I, s...) shape.
+func moveChannels(data []byte, shape []int64, el int, toLast bool) []byte {
 	o, in, s := shape[0], shape[1], int64(1)
 	for _, d := range shape[2:] {
 		s *= d
@@ -101,8 +107,12 @@ func toChannelsLast(data []byte, shape []int64, el int) []byte {
 	for a := int64(0); a < o; a++ {
 		for b := int64(0); b < in; b++ {
 			for c := int64(0); c < s; c++ {
-				from, to := ((a*in+b)*s+c)*int64(el), ((a*s+c)*in+b)*int64(el)
-				copy(out[to:to+int64(el)], data[from:from+int64(el)])
+				first, last := ((a*in+b)*s+c)*int64(el), ((a*s+c)*in+b)*int64(el)
+				if toLast {
+					copy(out[last:last+int64(el)], data[first:first+int64(el)])
+				} else {
+					copy(out[first:first+int64(el)], data[last:last+int64(el)])
+				}
 			}
 		}
 	}
@@ -224,18 +234,5 @@ func TestForeignMLXVideoFails(t *testing.T) {
 // fromChannelsLast is toChannelsLast's inverse: given the (O, I, s...) shape
 // wanted, it moves the last axis of the (O, s..., I) data back to axis 1.
 func fromChannelsLast(data []byte, shape []int64, el int) []byte {
-	o, in, s := shape[0], shape[1], int64(1)
-	for _, d := range shape[2:] {
-		s *= d
-	}
-	out := make([]byte, len(data))
-	for a := int64(0); a < o; a++ {
-		for b := int64(0); b < in; b++ {
-			for c := int64(0); c < s; c++ {
-				to, from := ((a*in+b)*s+c)*int64(el), ((a*s+c)*in+b)*int64(el)
-				copy(out[to:to+int64(el)], data[from:from+int64(el)])
-			}
-		}
-	}
-	return out
+	return moveChannels(data, shape, el, false)
 }
