@@ -66,6 +66,14 @@ func loadFile(open safetensors.Opener, path string, byDescriptor bool, buf *[]by
 	}
 	defer f.Close()
 	if name, ok := descriptorPath(f); ok && byDescriptor {
+		// The strict reader checks the header of this very file first, so
+		// MLX's loader never parses one the structural checks did not see
+		// (the tree path may have been swapped since they ran).
+		hdr, err := safetensors.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		hdr.Close()
 		arrs, _, err := mlx.LoadSafetensors(name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)

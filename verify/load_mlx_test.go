@@ -3,12 +3,14 @@
 package verify
 
 import (
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wanconv/wanconv/format/safetensors"
 	"github.com/wanconv/wanconv/internal/safefs"
 	"github.com/wanconv/wanconv/layout"
 	"github.com/wanconv/wanconv/mlx"
@@ -55,4 +57,31 @@ func TestLoadFileBothWays(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// A file whose header the strict reader refuses (here: trailing bytes after
+// the last tensor, which MLX's own loader would accept) is refused before
+// MLX's loader sees it, on the descriptor path too.
+func TestLoadFileChecksTheOpenedHeader(t *testing.T) {
+	out := convertTiny(t, "float32")
+	path := filepath.Join(out, layout.Wanconv.VAE)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.Write(make([]byte, 16))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	root, err := safefs.OpenRoot(out)
+	require.NoError(t, err)
+	defer root.Close()
+	for _, byDescriptor := range []bool{true, false} {
+		var buf []byte
+		var arrs map[string]*mlx.Array
+		require.NoError(t, mlx.Do(func() error {
+			arrs, err = loadFile(root.OpenPath, path, byDescriptor, &buf)
+			return nil
+		}))
+		freeAll(arrs)
+		require.ErrorIs(t, err, safetensors.ErrTrailingBytes, "byDescriptor %v", byDescriptor)
+		require.ErrorContains(t, err, path)
+	}
 }
